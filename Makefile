@@ -1,0 +1,32 @@
+# dockcert: `make test` is what CI runs (.ci/run); `make bench` measures the speed targets.
+CARGO ?= cargo
+
+.PHONY: all build release test fmt-check clippy bench install clean
+
+all: build
+
+build:
+	$(CARGO) build
+
+release:
+	$(CARGO) build --release
+
+## The full check: formatting, lints with warnings as errors, and every test.
+test: fmt-check clippy
+	$(CARGO) test --all-targets
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+## Benchmarks against the openssl recipe of Docker's guide (bench/); prints medians and ratios.
+bench: release
+	python3 bench/bench.py --binary target/release/dockcert
+
+install:
+	$(CARGO) install --path . --locked
+
+clean:
+	$(CARGO) clean

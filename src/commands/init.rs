@@ -1,0 +1,250 @@
+//! `dockcert init`: a CA, a server and a client certificate, written where dockerd and the docker
+//! CLI read them.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use time::OffsetDateTime;
+
+use crate::Env;
+use crate::cli::InitArgs;
+use crate::docker::{self, Layout};
+use crate::home::Home;
+use crate::names::{self, San};
+use crate::pki::{self, CertSpec, Issued, MAX_DAYS, Role, Serial, Validity};
+use crate::report::{CertEntry, Conversion, EnvVar, FileEntry, InitReport};
+use crate::store::{self, CERT_MODE, KEY_MODE, Plan};
+
+/// The longest common name X.509 allows (ub-common-name).
+const MAX_CN_LEN: usize = 64;
+
+/// Runs `init` and returns what it did.
+pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport> {
+    check_days(args.days, args.ca_days)?;
+    let home = Home::resolve(args.home.as_deref(), env.dockcert_home.as_deref())?;
+    let daemon_dir =
+        crate::absolute(&args.daemon_dir.clone().unwrap_or_else(|| home.daemon_dir()))?;
+    let client_dir = match &args.client_dir {
+        Some(dir) => dir.clone(),
+        None => docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
+            .context("cannot find the docker CLI's directory (no DOCKER_CERT_PATH and no home directory); pass --client-dir DIR")?,
+    };
+    let client_dir = crate::absolute(&client_dir)?;
+
+    let user_sans: Vec<San> = args.sans.iter().map(|arg| arg.san.clone()).collect();
+    let sans = names::with_defaults(&user_sans);
+    let server_cn = match &args.cn {
+        Some(cn) => checked_cn("--cn", cn)?,
+        None => user_sans
+            .iter()
+            .filter_map(San::dns_name)
+            .find(|name| name.len() <= MAX_CN_LEN)
+            .unwrap_or("localhost")
+            .to_string(),
+    };
+    let client_cn = checked_cn("--client-cn", &args.client_cn)?;
+
+    let daemon = Layout::Daemon.files_in(&daemon_dir);
+    let client = Layout::Client.files_in(&client_dir);
+    let targets = [
+        home.ca_cert(),
+        home.ca_key(),
+        daemon.ca.clone(),
+        daemon.cert.clone(),
+        daemon.key.clone(),
+        client.ca.clone(),
+        client.cert.clone(),
+        client.key.clone(),
+    ];
+    // Refuse before the slow part (RSA key generation); apply() checks again just before writing.
+    store::check_targets(&targets, args.force)?;
+
+    let mut keys = args.key_type.generate_many(3)?.into_iter();
+    let (Some(ca_key), Some(server_key), Some(client_key)) =
+        (keys.next(), keys.next(), keys.next())
+    else {
+        bail!("internal error: key generation returned too few keys");
+    };
+    let spec = |role, common_name: String, sans: Vec<San>, days| -> Result<CertSpec> {
+        Ok(CertSpec {
+            role,
+            common_name,
+            sans,
+            validity: Validity::days_from(now, days),
+            serial: Serial::random()?,
+        })
+    };
+    let ca_name = format!("dockcert CA {}", now.date());
+    let ca = pki::self_signed_ca(
+        spec(Role::Ca, ca_name, vec![], args.ca_days)?,
+        ca_key,
+        args.key_type,
+    )?;
+    let server = ca.sign(
+        spec(Role::Server, server_cn, sans, args.days)?,
+        &server_key,
+        args.key_type,
+    )?;
+    let client_cert = ca.sign(
+        spec(Role::Client, client_cn, vec![], args.days)?,
+        &client_key,
+        args.key_type,
+    )?;
+
+    let ca_pem = ca.issued.cert_pem.as_str();
+    let files: [(&PathBuf, &str, u32, &str); 8] = [
+        (&targets[0], ca_pem, CERT_MODE, "CA certificate"),
+        (
+            &targets[1],
+            &ca.issued.key_pem,
+            KEY_MODE,
+            "CA key (keep it secret; only dockcert needs it)",
+        ),
+        (
+            &daemon.ca,
+            ca_pem,
+            CERT_MODE,
+            "daemon: CA certificate (--tlscacert)",
+        ),
+        (
+            &daemon.cert,
+            &server.cert_pem,
+            CERT_MODE,
+            "daemon: server certificate (--tlscert)",
+        ),
+        (
+            &daemon.key,
+            &server.key_pem,
+            KEY_MODE,
+            "daemon: server key (--tlskey)",
+        ),
+        (&client.ca, ca_pem, CERT_MODE, "client: CA certificate"),
+        (
+            &client.cert,
+            &client_cert.cert_pem,
+            CERT_MODE,
+            "client: client certificate",
+        ),
+        (
+            &client.key,
+            &client_cert.key_pem,
+            KEY_MODE,
+            "client: client key",
+        ),
+    ];
+    let mut plan = Plan::default();
+    for (path, contents, mode, _) in &files {
+        plan.add((*path).clone(), contents.as_bytes(), *mode);
+    }
+    let written = store::apply(&plan, args.force, now)?;
+
+    let first_host = server_host(&server);
+    Ok(InitReport {
+        key_type: args.key_type.to_string(),
+        files: written
+            .into_iter()
+            .zip(files.iter())
+            .map(|(written, (_, _, _, content))| FileEntry {
+                path: written.path,
+                mode: format!("{:04o}", written.mode),
+                content: (*content).to_string(),
+                backup: written.backup,
+            })
+            .collect(),
+        certificates: [&ca.issued, &server, &client_cert]
+            .into_iter()
+            .map(|issued| CertEntry::new(issued, now))
+            .collect(),
+        conversions: args
+            .sans
+            .iter()
+            .filter_map(|arg| arg.conversion())
+            .map(|(from, to)| Conversion { from, to })
+            .collect(),
+        dockerd: docker::dockerd_args(&daemon),
+        client_env: docker::client_env(&first_host, &client_dir)
+            .into_iter()
+            .map(|(name, value)| EnvVar {
+                name: name.to_string(),
+                value,
+            })
+            .collect(),
+    })
+}
+
+/// The host for `DOCKER_HOST`: the server's first SAN (a wildcard cannot be connected to, so the
+/// first that is not one).
+fn server_host(server: &Issued) -> String {
+    server
+        .spec
+        .sans
+        .iter()
+        .find(|san| !san.to_string().contains('*'))
+        .map(San::url_host)
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+fn check_days(days: i64, ca_days: i64) -> Result<()> {
+    for (flag, value) in [("--days", days), ("--ca-days", ca_days)] {
+        if value < 1 {
+            bail!(
+                "{flag} {value}: a certificate must be valid for at least 1 day; give a positive number of days"
+            );
+        }
+        if value > MAX_DAYS {
+            bail!("{flag} {value}: more than {MAX_DAYS} days (100 years); give a shorter validity");
+        }
+    }
+    if days > ca_days {
+        bail!(
+            "--days {days} is longer than --ca-days {ca_days}: the certificates would outlive their CA; \
+             lower --days or raise --ca-days"
+        );
+    }
+    Ok(())
+}
+
+fn checked_cn(flag: &str, cn: &str) -> Result<String> {
+    let cn = cn.trim();
+    if cn.is_empty() {
+        bail!("{flag} is empty; give a name such as docker.example.com");
+    }
+    if cn.chars().count() > MAX_CN_LEN {
+        bail!(
+            "{flag} '{cn}' is longer than {MAX_CN_LEN} characters, the X.509 limit for a common name"
+        );
+    }
+    if cn.chars().any(char::is_control) {
+        bail!("{flag} {cn:?} contains control characters; give a plain name");
+    }
+    Ok(cn.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_must_be_positive_bounded_and_within_the_ca() {
+        assert!(check_days(365, 3650).is_ok());
+        assert!(check_days(3650, 3650).is_ok());
+        for (days, ca_days, needle) in [
+            (0, 3650, "--days 0: a certificate must be valid"),
+            (-1, 3650, "--days -1"),
+            (10, 0, "--ca-days 0"),
+            (3651, 3650, "would outlive their CA"),
+            (365, 40_000, "100 years"),
+        ] {
+            let err = check_days(days, ca_days).unwrap_err().to_string();
+            assert!(err.contains(needle), "{days}/{ca_days}: {err}");
+        }
+    }
+
+    #[test]
+    fn common_names_are_checked() {
+        assert_eq!(checked_cn("--cn", " host ").unwrap(), "host");
+        assert!(checked_cn("--cn", "").is_err());
+        assert!(checked_cn("--cn", &"x".repeat(65)).is_err());
+        assert!(checked_cn("--cn", "a\nb").is_err());
+    }
+}

@@ -1,0 +1,3 @@
+//! One module per subcommand: glue only (resolve paths -> pki -> store -> report).
+
+pub mod init;

@@ -1,0 +1,203 @@
+//! Everything dockcert prints on stdout: human text and `--json`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::pki::{Issued, Role};
+
+/// What `init` did, as printed.
+#[derive(Debug, Serialize)]
+pub struct InitReport {
+    /// The key type of all three keys.
+    pub key_type: String,
+    /// Every file written, in order.
+    pub files: Vec<FileEntry>,
+    /// The three certificates.
+    pub certificates: Vec<CertEntry>,
+    /// Internationalised names converted to punycode.
+    pub conversions: Vec<Conversion>,
+    /// The dockerd command line that uses the daemon's files.
+    pub dockerd: Vec<String>,
+    /// The client environment, in order.
+    pub client_env: Vec<EnvVar>,
+}
+
+/// A file written.
+#[derive(Debug, Serialize)]
+pub struct FileEntry {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Mode, octal, e.g. `0400`.
+    pub mode: String,
+    /// What it holds, e.g. "server key".
+    pub content: String,
+    /// Where the file it replaced was kept.
+    pub backup: Option<PathBuf>,
+}
+
+/// A certificate made.
+#[derive(Debug, Serialize)]
+pub struct CertEntry {
+    /// CA, server or client.
+    pub role: Role,
+    /// The subject, e.g. `CN=client`.
+    pub subject: String,
+    /// Subject alternative names, `DNS:…`/`IP:…`.
+    pub sans: Vec<String>,
+    /// Serial number, hex.
+    pub serial: String,
+    /// Validity start, RFC 3339.
+    pub not_before: String,
+    /// Validity end, RFC 3339.
+    pub not_after: String,
+    /// Whole days from now to not-after.
+    pub days_left: i64,
+}
+
+/// An internationalised name and its punycode form.
+#[derive(Debug, Serialize)]
+pub struct Conversion {
+    /// As typed.
+    pub from: String,
+    /// As written into the certificate.
+    pub to: String,
+}
+
+/// One environment variable.
+#[derive(Debug, Serialize)]
+pub struct EnvVar {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: String,
+}
+
+impl CertEntry {
+    /// Describes an issued certificate as of `now`.
+    pub fn new(issued: &Issued, now: OffsetDateTime) -> CertEntry {
+        let spec = &issued.spec;
+        let mut subject = format!("CN={}", spec.common_name);
+        if spec.role == Role::Ca {
+            subject.push_str(", O=dockcert");
+        }
+        CertEntry {
+            role: spec.role,
+            subject,
+            sans: spec.sans.iter().map(ToString::to_string).collect(),
+            serial: spec.serial.hex(),
+            not_before: rfc3339(spec.validity.not_before),
+            not_after: rfc3339(spec.validity.not_after),
+            // X.509 times have whole seconds: compare like with like, so a fresh 365-day
+            // certificate shows 365 days, not 364.
+            days_left: (spec.validity.not_after - now.replace_nanosecond(0).unwrap_or(now))
+                .whole_days(),
+        }
+    }
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
+}
+
+/// Quotes `word` for a POSIX shell when it needs it.
+pub fn shell_quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:=@%+,[]".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// Prints the report as text or JSON.
+pub fn print_init(report: &InitReport, json: bool) -> anyhow::Result<()> {
+    let text = if json {
+        serde_json::to_string_pretty(report)? + "\n"
+    } else {
+        init_text(report)
+    };
+    print!("{text}");
+    Ok(())
+}
+
+fn init_text(report: &InitReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Created a Docker mutual-TLS certificate set ({} keys).",
+        report.key_type
+    );
+    if !report.conversions.is_empty() {
+        out.push('\n');
+        for conversion in &report.conversions {
+            let _ = writeln!(
+                out,
+                "Converted {} to {} (punycode).",
+                conversion.from, conversion.to
+            );
+        }
+    }
+    out.push_str("\nFiles written:\n");
+    let width = report
+        .files
+        .iter()
+        .map(|f| f.path.as_os_str().len())
+        .max()
+        .unwrap_or(0);
+    for file in &report.files {
+        let _ = writeln!(
+            out,
+            "  {}  {:width$}  {}",
+            file.mode,
+            file.path.display().to_string(),
+            file.content
+        );
+        if let Some(backup) = &file.backup {
+            let _ = writeln!(
+                out,
+                "        (the old file was kept as {})",
+                backup.display()
+            );
+        }
+    }
+    out.push_str("\nCertificates:\n");
+    for cert in &report.certificates {
+        let _ = writeln!(
+            out,
+            "  {:7} {}  expires {} ({} days)",
+            cert.role.name(),
+            cert.subject,
+            &cert.not_after[..10.min(cert.not_after.len())],
+            cert.days_left
+        );
+        if !cert.sans.is_empty() {
+            let _ = writeln!(out, "          SANs: {}", cert.sans.join(", "));
+        }
+    }
+    out.push_str("\nStart the daemon with these flags (or the same keys in daemon.json):\n  ");
+    let words: Vec<String> = report.dockerd.iter().map(|w| shell_quote(w)).collect();
+    out.push_str(&words.join(" \\\n      "));
+    out.push_str("\n\nThen point the docker CLI at it:\n  export");
+    for var in &report.client_env {
+        let _ = write!(out, " {}={}", var.name, shell_quote(&var.value));
+    }
+    out.push_str("\n  docker version\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_only_what_needs_it() {
+        assert_eq!(shell_quote("/a/b.pem"), "/a/b.pem");
+        assert_eq!(shell_quote("--tlscert=/a b/c"), "'--tlscert=/a b/c'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
+}
