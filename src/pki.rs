@@ -201,6 +201,11 @@ impl Serial {
         Serial(bytes)
     }
 
+    /// The first four bytes in hex: a short tag that tells certificates apart in names.
+    pub fn short(&self) -> String {
+        self.0[..4].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// Lower-case hex without leading zero bytes, as `openssl x509 -serial` prints it (but lower case).
     pub fn hex(&self) -> String {
         let start = self.0.iter().position(|b| *b != 0).unwrap_or(15);

@@ -74,12 +74,14 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
             serial: Serial::random()?,
         })
     };
-    let ca_name = format!("dockcert CA {}", now.date());
-    let ca = pki::self_signed_ca(
-        spec(Role::Ca, ca_name, vec![], args.ca_days)?,
-        ca_key,
-        args.key_type,
-    )?;
+    // A name unique to this CA (its date and the start of its serial): with two CAs of one name,
+    // clients try the wrong one and report a signature failure instead of "unknown authority".
+    let ca_spec = spec(Role::Ca, String::new(), vec![], args.ca_days)?;
+    let ca_spec = CertSpec {
+        common_name: format!("dockcert CA {} {}", now.date(), ca_spec.serial.short()),
+        ..ca_spec
+    };
+    let ca = pki::self_signed_ca(ca_spec, ca_key, args.key_type)?;
     let server = ca.sign(
         spec(Role::Server, server_cn, sans, args.days)?,
         &server_key,
