@@ -120,8 +120,19 @@ pub fn print_init(report: &InitReport, json: bool) -> anyhow::Result<()> {
     } else {
         init_text(report)
     };
-    print!("{text}");
-    Ok(())
+    write_stdout(&text)
+}
+
+/// Writes to stdout; a closed pipe (`dockcert … | head`) is not an error.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(err).context("failed to write to stdout"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn init_text(report: &InitReport) -> String {

@@ -279,15 +279,22 @@ impl Run {
 
 fn write_all(plan: &Plan, now: OffsetDateTime, run: &mut Run) -> Result<()> {
     for (index, file) in plan.files.iter().enumerate() {
-        #[cfg(test)]
-        tests::maybe_fail(index)?;
-        let _ = index;
+        fault_point(index)?;
         let parent = parent_of(&file.path)?;
         create_dirs(parent, run)?;
         write_one(file, now, run)?;
     }
     Ok(())
 }
+
+/// Where the rollback tests inject a failure; nothing in a real build.
+#[cfg(not(test))]
+fn fault_point(_index: usize) -> Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+use tests::fault_point;
 
 /// Creates the missing directories of `dir`, each 0700 whatever the umask.
 fn create_dirs(dir: &Path, run: &mut Run) -> Result<()> {
@@ -430,7 +437,7 @@ mod tests {
     }
 
     /// Fault injection for the rollback tests: fail before writing file number `index`.
-    pub(super) fn maybe_fail(index: usize) -> Result<()> {
+    pub(super) fn fault_point(index: usize) -> Result<()> {
         if FAIL_AT.with(Cell::get) == Some(index) {
             bail!("injected failure before file {index}");
         }
