@@ -77,10 +77,12 @@ pub fn apply(plan: &Plan, force: bool, now: OffsetDateTime) -> Result<Vec<Writte
         Err(err) => {
             let undo = run.roll_back();
             Err(match undo {
-                Ok(()) => err.context("nothing was changed"),
-                Err(undo_err) => err.context(format!(
-                    "and undoing the partial write also failed ({undo_err:#}); check the files listed"
-                )),
+                Ok(()) => {
+                    anyhow!("{err:#}; nothing was changed (what this run had written was removed)")
+                }
+                Err(undo_err) => anyhow!(
+                    "{err:#}; undoing the partial write also failed ({undo_err:#}): check those files"
+                ),
             })
         }
     }
@@ -313,6 +315,7 @@ fn create_dirs(dir: &Path, run: &mut Run) -> Result<()> {
         // mkdir's mode is masked by the umask; set it exactly.
         fs::set_permissions(&path, fs::Permissions::from_mode(DIR_MODE))
             .with_context(|| format!("failed to set the mode of {}", path.display()))?;
+        sync_dir(parent_of(&path)?)?;
     }
     Ok(())
 }
@@ -327,7 +330,7 @@ fn write_one(file: &PlannedFile, now: OffsetDateTime, run: &mut Run) -> Result<(
     run.temp = Some(temp_path.clone());
     temp.write_all(&file.contents)
         .and_then(|()| temp.sync_all())
-        .with_context(|| format!("failed to write {}", temp_path.display()))?;
+        .with_context(|| format!("failed to write {}", file.path.display()))?;
     // fchmod on the open descriptor: the final mode, independent of the umask.
     temp.set_permissions(fs::Permissions::from_mode(file.mode))
         .with_context(|| format!("failed to set the mode of {}", temp_path.display()))?;

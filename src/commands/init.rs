@@ -11,9 +11,20 @@ use crate::cli::InitArgs;
 use crate::docker::{self, Layout};
 use crate::home::Home;
 use crate::names::{self, San};
-use crate::pki::{self, CertSpec, Issued, MAX_DAYS, Role, Serial, Validity};
+use crate::pki::{self, CertSpec, MAX_DAYS, Role, Serial, Validity};
 use crate::report::{CertEntry, Conversion, EnvVar, FileEntry, InitReport};
 use crate::store::{self, CERT_MODE, KEY_MODE, Plan};
+
+/// Which PEM of the set a file holds.
+#[derive(Clone, Copy)]
+enum Part {
+    CaCert,
+    CaKey,
+    ServerCert,
+    ServerKey,
+    ClientCert,
+    ClientKey,
+}
 
 /// The longest common name X.509 allows (ub-common-name).
 const MAX_CN_LEN: usize = 64;
@@ -27,7 +38,10 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     let client_dir = match &args.client_dir {
         Some(dir) => dir.clone(),
         None => docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
-            .context("cannot find the docker CLI's directory (no DOCKER_CERT_PATH and no home directory); pass --client-dir DIR")?,
+            .context(
+            "cannot find the docker CLI's directory (no DOCKER_CERT_PATH and no home \
+                 directory); pass --client-dir DIR",
+        )?,
     };
     let client_dir = crate::absolute(&client_dir)?;
 
@@ -46,16 +60,37 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
 
     let daemon = Layout::Daemon.files_in(&daemon_dir);
     let client = Layout::Client.files_in(&client_dir);
-    let targets = [
-        home.ca_cert(),
-        home.ca_key(),
-        daemon.ca.clone(),
-        daemon.cert.clone(),
-        daemon.key.clone(),
-        client.ca.clone(),
-        client.cert.clone(),
-        client.key.clone(),
+    let files = [
+        (home.ca_cert(), Part::CaCert, "CA certificate"),
+        (
+            home.ca_key(),
+            Part::CaKey,
+            "CA key (keep it secret; only dockcert needs it)",
+        ),
+        (
+            daemon.ca.clone(),
+            Part::CaCert,
+            "daemon: CA certificate (--tlscacert)",
+        ),
+        (
+            daemon.cert.clone(),
+            Part::ServerCert,
+            "daemon: server certificate (--tlscert)",
+        ),
+        (
+            daemon.key.clone(),
+            Part::ServerKey,
+            "daemon: server key (--tlskey)",
+        ),
+        (client.ca.clone(), Part::CaCert, "client: CA certificate"),
+        (
+            client.cert.clone(),
+            Part::ClientCert,
+            "client: client certificate",
+        ),
+        (client.key.clone(), Part::ClientKey, "client: client key"),
     ];
+    let targets: Vec<PathBuf> = files.iter().map(|(path, _, _)| path.clone()).collect();
     // Refuse before the slow part (RSA key generation); apply() checks again just before writing.
     store::check_targets(&targets, args.force)?;
 
@@ -82,71 +117,32 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
         ..ca_spec
     };
     let ca = pki::self_signed_ca(ca_spec, ca_key, args.key_type)?;
-    let server = ca.sign(
-        spec(Role::Server, server_cn, sans, args.days)?,
-        &server_key,
-        args.key_type,
-    )?;
-    let client_cert = ca.sign(
-        spec(Role::Client, client_cn, vec![], args.days)?,
-        &client_key,
-        args.key_type,
-    )?;
+    let server_spec = spec(Role::Server, server_cn, sans, args.days)?;
+    let server = ca.sign(server_spec, &server_key, args.key_type)?;
+    let client_spec = spec(Role::Client, client_cn, vec![], args.days)?;
+    let client_cert = ca.sign(client_spec, &client_key, args.key_type)?;
 
-    let ca_pem = ca.issued.cert_pem.as_str();
-    let files: [(&PathBuf, &str, u32, &str); 8] = [
-        (&targets[0], ca_pem, CERT_MODE, "CA certificate"),
-        (
-            &targets[1],
-            &ca.issued.key_pem,
-            KEY_MODE,
-            "CA key (keep it secret; only dockcert needs it)",
-        ),
-        (
-            &daemon.ca,
-            ca_pem,
-            CERT_MODE,
-            "daemon: CA certificate (--tlscacert)",
-        ),
-        (
-            &daemon.cert,
-            &server.cert_pem,
-            CERT_MODE,
-            "daemon: server certificate (--tlscert)",
-        ),
-        (
-            &daemon.key,
-            &server.key_pem,
-            KEY_MODE,
-            "daemon: server key (--tlskey)",
-        ),
-        (&client.ca, ca_pem, CERT_MODE, "client: CA certificate"),
-        (
-            &client.cert,
-            &client_cert.cert_pem,
-            CERT_MODE,
-            "client: client certificate",
-        ),
-        (
-            &client.key,
-            &client_cert.key_pem,
-            KEY_MODE,
-            "client: client key",
-        ),
-    ];
     let mut plan = Plan::default();
-    for (path, contents, mode, _) in &files {
-        plan.add((*path).clone(), contents.as_bytes(), *mode);
+    for (path, part, _) in &files {
+        let (contents, mode) = match part {
+            Part::CaCert => (&ca.issued.cert_pem, CERT_MODE),
+            Part::CaKey => (&*ca.issued.key_pem, KEY_MODE),
+            Part::ServerCert => (&server.cert_pem, CERT_MODE),
+            Part::ServerKey => (&*server.key_pem, KEY_MODE),
+            Part::ClientCert => (&client_cert.cert_pem, CERT_MODE),
+            Part::ClientKey => (&*client_cert.key_pem, KEY_MODE),
+        };
+        plan.add(path.clone(), contents.as_bytes(), mode);
     }
     let written = store::apply(&plan, args.force, now)?;
 
-    let first_host = server_host(&server);
+    let first_host = first_connectable_host(&server.spec.sans);
     Ok(InitReport {
         key_type: args.key_type.to_string(),
         files: written
             .into_iter()
             .zip(files.iter())
-            .map(|(written, (_, _, _, content))| FileEntry {
+            .map(|(written, (_, _, content))| FileEntry {
                 path: written.path,
                 mode: format!("{:04o}", written.mode),
                 content: (*content).to_string(),
@@ -174,14 +170,10 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     })
 }
 
-/// The host for `DOCKER_HOST`: the server's first SAN (a wildcard cannot be connected to, so the
-/// first that is not one).
-fn server_host(server: &Issued) -> String {
-    server
-        .spec
-        .sans
-        .iter()
-        .find(|san| !san.to_string().contains('*'))
+/// The host for `DOCKER_HOST`: the server's first SAN that can be connected to (not a wildcard).
+fn first_connectable_host(sans: &[San]) -> String {
+    sans.iter()
+        .find(|san| !matches!(san, San::Dns(name) if name.starts_with("*.")))
         .map(San::url_host)
         .unwrap_or_else(|| "localhost".to_string())
 }
@@ -240,6 +232,16 @@ mod tests {
             let err = check_days(days, ca_days).unwrap_err().to_string();
             assert!(err.contains(needle), "{days}/{ca_days}: {err}");
         }
+    }
+
+    #[test]
+    fn docker_host_skips_wildcards() {
+        let sans = names::with_defaults(&[
+            San::Dns("*.d.example".into()),
+            San::Ip("::2".parse().unwrap()),
+        ]);
+        assert_eq!(first_connectable_host(&sans), "[::2]");
+        assert_eq!(first_connectable_host(&sans[..1]), "localhost");
     }
 
     #[test]

@@ -450,3 +450,56 @@ fn help_shows_examples_and_exits_zero() {
     assert_success(&out, "--version");
     assert!(stdout(&out).starts_with("dockcert "));
 }
+
+/// A real failure half-way: with the file size limit at 4 KiB (and SIGXFSZ ignored, so write(2)
+/// returns EFBIG), the CA files fit but a server certificate with many SANs does not.
+fn init_with_file_size_limit(sb: &Sandbox, extra: &str) -> std::process::Output {
+    let sans: Vec<String> = (0..100)
+        .map(|i| format!("host-{i:03}.a-rather-long-domain-name.example"))
+        .collect();
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 4; exec \"$0\" init --san {} {extra}",
+        sans.join(",")
+    );
+    let mut cmd = std::process::Command::new("bash");
+    sb.isolate(&mut cmd);
+    cmd.args(["-c", &script, env!("CARGO_BIN_EXE_dockcert")])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_write_failing_half_way_leaves_nothing_behind() {
+    let sb = Sandbox::new();
+    let before = sb.snapshot();
+    let err = assert_one_line_error(&init_with_file_size_limit(&sb, ""));
+    assert!(
+        err.contains("server-cert.pem")
+            && err.contains("File too large")
+            && err.contains("nothing was changed"),
+        "{err}"
+    );
+    assert_eq!(
+        sb.snapshot(),
+        before,
+        "the CA files written before the failure were removed"
+    );
+    assert!(!sb.dockcert_home().exists());
+}
+
+#[test]
+fn a_forced_run_failing_half_way_restores_the_old_files() {
+    let sb = Sandbox::new();
+    sb.init_ok(&[]);
+    let before = sb.snapshot();
+    let err = assert_one_line_error(&init_with_file_size_limit(&sb, "--force"));
+    assert!(
+        err.contains("File too large") && err.contains("nothing was changed"),
+        "{err}"
+    );
+    assert_eq!(
+        sb.snapshot(),
+        before,
+        "old set intact, no backups or temporary files left"
+    );
+}
