@@ -3,10 +3,13 @@
 //! `main.rs` parses the command line and prints the one error line; [`run`] dispatches to the
 //! command modules.
 
+pub mod certinfo;
 pub mod cli;
 pub mod commands;
 pub mod docker;
+pub mod finding;
 pub mod home;
+pub mod load;
 pub mod names;
 pub mod pki;
 pub mod report;

@@ -1,0 +1,134 @@
+//! What a person (or a check) wants to know about one certificate, read with x509-parser.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use x509_parser::extensions::GeneralName;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+/// The facts of one certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CertSummary {
+    /// Subject, RFC 4514 style (`CN=…, O=…`).
+    pub subject: String,
+    /// Issuer, same style.
+    pub issuer: String,
+    /// Serial number, lower-case hex.
+    pub serial: String,
+    /// Validity start.
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_before: OffsetDateTime,
+    /// Validity end.
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
+    /// DNS and IP subject alternative names, as `DNS:…` and `IP:…`.
+    pub sans: Vec<String>,
+    /// basicConstraints CA:TRUE.
+    pub is_ca: bool,
+    /// Extended key usage includes serverAuth (or there is no EKU extension).
+    pub server_auth: bool,
+    /// Extended key usage includes clientAuth (or there is no EKU extension).
+    pub client_auth: bool,
+    /// SHA-256 of the DER, colon-separated upper-case hex (as `openssl x509 -fingerprint -sha256`).
+    pub sha256: String,
+    /// The SubjectPublicKeyInfo DER.
+    #[serde(skip)]
+    pub spki: Vec<u8>,
+}
+
+impl CertSummary {
+    /// Reads a DER certificate; `None` if it does not parse.
+    pub fn from_der(der: &[u8]) -> Option<CertSummary> {
+        let (_, cert) = X509Certificate::from_der(der).ok()?;
+        let sans = cert
+            .subject_alternative_name()
+            .ok()
+            .flatten()
+            .map(|ext| {
+                ext.value
+                    .general_names
+                    .iter()
+                    .filter_map(|name| match name {
+                        GeneralName::DNSName(dns) => Some(format!("DNS:{dns}")),
+                        GeneralName::IPAddress(bytes) => {
+                            ip_text(bytes).map(|ip| format!("IP:{ip}"))
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let eku = cert
+            .extended_key_usage()
+            .ok()
+            .flatten()
+            .map(|ext| ext.value);
+        let (server_auth, client_auth) = match eku {
+            Some(eku) => (eku.any || eku.server_auth, eku.any || eku.client_auth),
+            None => (true, true),
+        };
+        Some(CertSummary {
+            subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
+            serial: cert.serial.to_str_radix(16),
+            not_before: cert.validity().not_before.to_datetime(),
+            not_after: cert.validity().not_after.to_datetime(),
+            sans,
+            is_ca: cert
+                .basic_constraints()
+                .ok()
+                .flatten()
+                .is_some_and(|bc| bc.value.ca),
+            server_auth,
+            client_auth,
+            sha256: sha256_fingerprint(der),
+            spki: cert.public_key().raw.to_vec(),
+        })
+    }
+
+    /// Whole days from `now` to not-after (negative once expired).
+    pub fn days_left(&self, now: OffsetDateTime) -> i64 {
+        (self.not_after - now).whole_days()
+    }
+
+    /// Whether `now` is inside the validity period.
+    pub fn valid_at(&self, now: OffsetDateTime) -> bool {
+        self.not_before <= now && now <= self.not_after
+    }
+}
+
+fn ip_text(bytes: &[u8]) -> Option<std::net::IpAddr> {
+    match bytes.len() {
+        4 => <[u8; 4]>::try_from(bytes).ok().map(std::net::IpAddr::from),
+        16 => <[u8; 16]>::try_from(bytes).ok().map(std::net::IpAddr::from),
+        _ => None,
+    }
+}
+
+/// SHA-256 of `der` as `AB:CD:…`.
+pub fn sha256_fingerprint(der: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
+    let hex: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
+    hex.join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summarises_a_generated_certificate() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params =
+            rcgen::CertificateParams::new(vec!["d.example".to_string(), "10.1.2.3".to_string()])
+                .unwrap();
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        params.not_after = rcgen::date_time_ymd(2030, 1, 2);
+        let cert = params.self_signed(&key).unwrap();
+        let summary = CertSummary::from_der(cert.der()).unwrap();
+        assert_eq!(summary.sans, ["DNS:d.example", "IP:10.1.2.3"]);
+        assert!(summary.server_auth && !summary.client_auth && !summary.is_ca);
+        assert_eq!(summary.not_after.year(), 2030);
+        assert_eq!(summary.sha256.len(), 32 * 3 - 1);
+        assert!(CertSummary::from_der(b"junk").is_none());
+    }
+}
