@@ -87,7 +87,8 @@ impl CertSummary {
 
     /// Whole days from `now` to not-after (negative once expired).
     pub fn days_left(&self, now: OffsetDateTime) -> i64 {
-        (self.not_after - now).whole_days()
+        // X.509 times have whole seconds; so does the comparison.
+        (self.not_after - now.replace_nanosecond(0).unwrap_or(now)).whole_days()
     }
 
     /// Whether `now` is inside the validity period.

@@ -15,8 +15,9 @@ use crate::pki::KeyType;
     version,
     after_help = "Examples:\n  \
         dockcert init --san IP:203.0.113.7             CA, server and client certificates\n  \
-        dockcert init --san docker.example.com --key-type rsa-4096\n\n\
-        Exit codes: 0 success, 2 error."
+        dockcert init --san docker.example.com --key-type rsa-4096\n  \
+        dockcert verify --host tcp://203.0.113.7:2376         live mTLS check, with ~/.docker's files\n\n\
+        Exit codes: 0 success, 1 a check failed (verify), 2 error."
 )]
 pub struct Cli {
     /// What to do.
@@ -29,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Create a CA, a dockerd server certificate and a docker CLI client certificate.
     Init(InitArgs),
+    /// Check a live mutual-TLS connection to a Docker daemon and name the cause of any failure.
+    Verify(VerifyArgs),
 }
 
 /// Options of `dockcert init`.
@@ -103,4 +106,46 @@ pub struct InitArgs {
 
 fn parse_san(value: &str) -> Result<SanArg, String> {
     names::parse_san(value)
+}
+
+/// Options of `dockcert verify`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # The daemon in DOCKER_HOST, with DOCKER_CERT_PATH's (or ~/.docker's) ca.pem, cert.pem, key.pem\n  \
+    dockcert verify\n\n  \
+    # An explicit daemon and certificate directory\n  \
+    dockcert verify --host tcp://203.0.113.7:2376 --cert-path ./client\n\n  \
+    # Three explicit files, a short timeout, JSON out\n  \
+    dockcert verify -H tcp://docker.example.com:2376 --tlscacert ca.pem --tlscert cert.pem --tlskey key.pem \\\n      \
+    --timeout 3 --json\n\n\
+    Exit codes: 0 the daemon works with these certificates, 1 the check failed (the daemon or the\n\
+    certificates are at fault), 2 usage or local error.")]
+pub struct VerifyArgs {
+    /// The daemon, tcp://HOST[:PORT] (port 2376 by default) [default: $DOCKER_HOST].
+    #[arg(long, short = 'H', value_name = "URL")]
+    pub host: Option<String>,
+
+    /// Directory with ca.pem, cert.pem and key.pem [default: $DOCKER_CERT_PATH, else ~/.docker].
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["tlscacert", "tlscert", "tlskey"])]
+    pub cert_path: Option<PathBuf>,
+
+    /// The CA certificate to trust (with --tlscert and --tlskey, instead of --cert-path).
+    #[arg(long, value_name = "FILE", requires_all = ["tlscert", "tlskey"])]
+    pub tlscacert: Option<PathBuf>,
+
+    /// The client certificate.
+    #[arg(long, value_name = "FILE", requires_all = ["tlscacert", "tlskey"])]
+    pub tlscert: Option<PathBuf>,
+
+    /// The client key.
+    #[arg(long, value_name = "FILE", requires_all = ["tlscacert", "tlscert"])]
+    pub tlskey: Option<PathBuf>,
+
+    /// Seconds to wait for the connection and for each answer.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub json: bool,
 }

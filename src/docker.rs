@@ -72,6 +72,102 @@ pub fn client_env(host: &str, cert_dir: &Path) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A daemon reached over TCP, as `DOCKER_HOST` or `-H` names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TcpHost {
+    /// Host name or IP address (without brackets).
+    pub host: String,
+    /// Port (2376 when not given, as the docker CLI uses with TLS).
+    pub port: u16,
+}
+
+impl TcpHost {
+    /// `tcp://host:port`, with IPv6 addresses bracketed.
+    pub fn url(&self) -> String {
+        if self.host.contains(':') {
+            format!("tcp://[{}]:{}", self.host, self.port)
+        } else {
+            format!("tcp://{}:{}", self.host, self.port)
+        }
+    }
+
+    /// `host:port` for a `Host:` header and messages.
+    pub fn authority(&self) -> String {
+        self.url().trim_start_matches("tcp://").to_string()
+    }
+}
+
+/// Parses a Docker host (`tcp://host[:port]`, or `host[:port]` as the CLI also accepts). Other
+/// schemes are refused with the reason: TLS protects TCP sockets only.
+pub fn parse_tcp_host(text: &str) -> Result<TcpHost, String> {
+    let text = text.trim();
+    let rest = match text.split_once("://") {
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("tcp") || scheme.eq_ignore_ascii_case("https") =>
+        {
+            rest
+        }
+        Some((scheme, _))
+            if scheme.eq_ignore_ascii_case("unix")
+                || scheme.eq_ignore_ascii_case("npipe")
+                || scheme.eq_ignore_ascii_case("fd") =>
+        {
+            return Err(format!(
+                "'{text}' is a local socket; TLS applies to TCP hosts only: give --host tcp://HOST:2376 \
+                 (or set DOCKER_HOST to it)"
+            ));
+        }
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("ssh") => {
+            return Err(format!(
+                "'{text}' is reached over SSH, which does not use Docker's TLS certificates; give \
+                 --host tcp://HOST:2376"
+            ));
+        }
+        Some((scheme, _)) => {
+            return Err(format!(
+                "'{text}': unknown scheme '{scheme}://'; give --host tcp://HOST:2376"
+            ));
+        }
+        None => text,
+    };
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
+        let (host, after) = inner
+            .split_once(']')
+            .ok_or_else(|| format!("'{text}': unclosed '[' in the host"))?;
+        let port = match after.strip_prefix(':') {
+            Some(port) => Some(port),
+            None if after.is_empty() => None,
+            None => return Err(format!("'{text}': unexpected '{after}' after the address")),
+        };
+        (host, port)
+    } else if rest.matches(':').count() > 1 {
+        (rest, None) // a bare IPv6 address
+    } else {
+        match rest.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (rest, None),
+        }
+    };
+    if host.is_empty() || host.contains('/') {
+        return Err(format!(
+            "'{text}' names no host; give --host tcp://HOST:2376"
+        ));
+    }
+    let port = match port {
+        None => TLS_PORT,
+        Some(port) => port
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| format!("'{text}': '{port}' is not a valid port"))?,
+    };
+    Ok(TcpHost {
+        host: host.to_string(),
+        port,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +207,35 @@ mod tests {
         assert_eq!(args[5], "-H=0.0.0.0:2376");
         let env = client_env("[::1]", Path::new("/c"));
         assert_eq!(env[0], ("DOCKER_HOST", "tcp://[::1]:2376".to_string()));
+    }
+
+    #[test]
+    fn docker_hosts_parse_like_the_cli() {
+        let ok = |text: &str| parse_tcp_host(text).unwrap();
+        assert_eq!(
+            ok("tcp://1.2.3.4:2377"),
+            TcpHost {
+                host: "1.2.3.4".into(),
+                port: 2377
+            }
+        );
+        assert_eq!(ok("tcp://docker.example").port, 2376);
+        assert_eq!(ok("tcp://[::1]:9").host, "::1");
+        assert_eq!(ok("tcp://[::1]").url(), "tcp://[::1]:2376");
+        assert_eq!(ok("host:1/").authority(), "host:1");
+        assert_eq!(ok("fe80::1").host, "fe80::1");
+        for (text, needle) in [
+            (
+                "unix:///var/run/docker.sock",
+                "TLS applies to TCP hosts only",
+            ),
+            ("ssh://me@host", "SSH"),
+            ("tcp://host:99999", "not a valid port"),
+            ("tcp://:2376", "names no host"),
+            ("gopher://x", "unknown scheme"),
+        ] {
+            let err = parse_tcp_host(text).unwrap_err();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
     }
 }

@@ -4,16 +4,19 @@
 //! command modules.
 
 pub mod certinfo;
+pub mod chain_recorder;
 pub mod cli;
 pub mod commands;
 pub mod docker;
 pub mod finding;
 pub mod home;
+pub mod http;
 pub mod load;
 pub mod names;
 pub mod pki;
 pub mod report;
 pub mod store;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -58,6 +61,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let report = commands::init::run(&args, &env, now)?;
             report::print_init(&report, args.json)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify(args) => {
+            let vars = verify::EnvSnapshot::from_process();
+            let report = commands::verify::run(&args, &env, &vars, now)?;
+            report::print_verify(&report, args.json)?;
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }

@@ -1,3 +1,4 @@
 //! One module per subcommand: glue only (resolve paths -> pki -> store -> report).
 
 pub mod init;
+pub mod verify;

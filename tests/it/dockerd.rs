@@ -10,40 +10,52 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::*;
 
-/// A dockerd of our own on 127.0.0.1:<free port>, with its own data root, exec root and pidfile
-/// under a temporary directory. Dropping it stops it, by its pid.
-struct Dockerd {
+/// A dockerd of our own on loopback address(es) with free ports, with its own data root, exec
+/// root and pidfile under a temporary directory. Dropping it stops it, by its pid.
+pub struct Dockerd {
     child: Child,
-    port: u16,
+    /// The port of each address it listens on, in the order given.
+    pub ports: Vec<u16>,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Dockerd {
-    fn start(daemon_dir: &Path) -> Dockerd {
+    /// Serves the daemon files in `daemon_dir` with --tlsverify on 127.0.0.1.
+    pub fn start(daemon_dir: &Path) -> Dockerd {
+        Dockerd::start_on(Some(daemon_dir), &["127.0.0.1"])
+    }
+
+    /// Listens on each of `addresses`; with `--tlsverify` and the files in `daemon_dir`, or in
+    /// plain HTTP when it is `None`.
+    pub fn start_on(daemon_dir: Option<&Path>, addresses: &[&str]) -> Dockerd {
         // A short path: containerd's socket lives under the exec root and unix sockets are limited
         // to 108 bytes.
         let dir = tempfile::Builder::new()
             .prefix("dcd")
             .tempdir_in("/tmp")
             .unwrap();
-        let port = free_port();
-        let log = dir.path().join("dockerd.log");
-        let child = Command::new("dockerd")
-            .arg("--tlsverify")
-            .arg(format!(
-                "--tlscacert={}",
-                daemon_dir.join("ca.pem").display()
-            ))
-            .arg(format!(
-                "--tlscert={}",
-                daemon_dir.join("server-cert.pem").display()
-            ))
-            .arg(format!(
-                "--tlskey={}",
-                daemon_dir.join("server-key.pem").display()
-            ))
-            .arg(format!("-H=tcp://127.0.0.1:{port}"))
+        let ports: Vec<u16> = addresses.iter().map(|_| free_port()).collect();
+        let mut cmd = Command::new("dockerd");
+        if let Some(daemon_dir) = daemon_dir {
+            cmd.arg("--tlsverify")
+                .arg(format!(
+                    "--tlscacert={}",
+                    daemon_dir.join("ca.pem").display()
+                ))
+                .arg(format!(
+                    "--tlscert={}",
+                    daemon_dir.join("server-cert.pem").display()
+                ))
+                .arg(format!(
+                    "--tlskey={}",
+                    daemon_dir.join("server-key.pem").display()
+                ));
+        }
+        for (address, port) in addresses.iter().zip(&ports) {
+            cmd.arg(format!("-H=tcp://{address}:{port}"));
+        }
+        let child = cmd
             .arg(format!(
                 "-H=unix://{}",
                 dir.path().join("docker.sock").display()
@@ -59,29 +71,36 @@ impl Dockerd {
             .arg("--bridge=none")
             .env_remove("DOCKER_HOST")
             .stdin(Stdio::null())
-            .stdout(fs::File::create(&log).unwrap())
+            .stdout(Stdio::null())
             .stderr(fs::File::create(dir.path().join("dockerd.err")).unwrap())
             .spawn()
             .expect("start dockerd");
         let mut daemon = Dockerd {
             child,
-            port,
+            ports,
             log: dir.path().join("dockerd.err"),
             _dir: dir,
         };
-        daemon.wait_until_listening();
+        for (address, port) in addresses.iter().zip(daemon.ports.clone()) {
+            daemon.wait_until_listening(address, port);
+        }
         daemon
     }
 
-    fn wait_until_listening(&mut self) {
+    /// The first address's port.
+    pub fn port(&self) -> u16 {
+        self.ports[0]
+    }
+
+    fn wait_until_listening(&mut self, address: &str, port: u16) {
         let deadline = Instant::now() + Duration::from_secs(90);
-        let wanted = format!("API listen on 127.0.0.1:{}", self.port);
+        let wanted = format!("API listen on {address}:{port}");
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("dockerd exited early ({status}):\n{}", self.log_text());
             }
             let logged = self.log_text().contains(&wanted);
-            if logged && TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            if logged && TcpStream::connect((address, port)).is_ok() {
                 return;
             }
             assert!(
@@ -105,7 +124,7 @@ impl Dockerd {
             .args([
                 "--tlsverify",
                 "-H",
-                &format!("tcp://{host}:{}", self.port),
+                &format!("tcp://{host}:{}", self.port()),
                 "version",
             ])
             .output()
@@ -130,12 +149,12 @@ impl Drop for Dockerd {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
     listener.local_addr().unwrap().port()
 }
 
-fn have_peers(test: &str) -> bool {
+pub fn have_peers(test: &str) -> bool {
     require_peer("dockerd", test) && require_peer("docker", test)
 }
 
@@ -159,7 +178,7 @@ fn dockerd_accepts_the_set(key_type: &str) {
     let mut cmd = Command::new("docker");
     sb.isolate(&mut cmd);
     let out = cmd
-        .env("DOCKER_HOST", format!("tcp://localhost:{}", daemon.port))
+        .env("DOCKER_HOST", format!("tcp://localhost:{}", daemon.port()))
         .env("DOCKER_TLS_VERIFY", "1")
         .args(["version", "--format", "{{.Server.Version}}"])
         .output()

@@ -52,7 +52,9 @@ impl Sandbox {
             .env("NO_COLOR", "1")
             .env_remove("DOCKER_HOST")
             .env_remove("DOCKER_TLS_VERIFY")
-            .env_remove("DOCKER_CONTEXT");
+            .env_remove("DOCKER_CONTEXT")
+            .env_remove("REQUESTS_CA_BUNDLE")
+            .env_remove("CURL_CA_BUNDLE");
     }
 
     /// A dockcert command in this sandbox.

@@ -5,3 +5,4 @@ mod dockerd;
 mod helpers;
 mod init;
 mod openssl;
+mod verify;

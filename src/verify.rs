@@ -1,0 +1,1076 @@
+//! `verify`'s logic: the pre-flight checks of the client's files, the rustls client configuration,
+//! the live handshake and HTTP exchange, and the diagnosis of every failure as a [`Finding`].
+//!
+//! The checks and the diagnosis are pure (inputs and `now` in, findings out); only
+//! [`check_daemon`] touches the network.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::WebPkiClientVerifier;
+use rustls::sign::CertifiedKey;
+use rustls::{AlertDescription, CertificateError, ClientConfig, RootCertStore};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::certinfo::CertSummary;
+use crate::chain_recorder::{Observed, Recorder, RecordingClientCert, RecordingVerifier};
+use crate::docker::{TcpHost, TlsFiles};
+use crate::finding::{Finding, Severity};
+use crate::http;
+use crate::load::{self, CertFile, KeyFile, LoadError};
+
+/// The client's files, loaded (each may have failed to parse).
+pub struct Loaded {
+    /// Where they came from.
+    pub files: TlsFiles,
+    /// `ca.pem`.
+    pub ca: Result<CertFile, LoadError>,
+    /// `cert.pem`.
+    pub cert: Result<CertFile, LoadError>,
+    /// `key.pem`.
+    pub key: Result<KeyFile, LoadError>,
+}
+
+/// What the handshake needs, once the pre-flight passed.
+pub struct Material {
+    /// The CA certificates to trust.
+    pub ca: Vec<CertificateDer<'static>>,
+    /// Their summaries.
+    pub ca_summaries: Vec<CertSummary>,
+    /// The client chain, leaf first.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The client certificate's summary.
+    pub client: CertSummary,
+    /// The client key.
+    pub key: KeyFile,
+}
+
+fn name(path: &std::path::Path) -> String {
+    path.display().to_string()
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| at.to_string())
+}
+
+/// Pre-flight, before any network traffic: the files parse, the key is plain and matches the
+/// certificate, and the certificate is a valid clientAuth certificate under `ca.pem` at `now`.
+pub fn preflight(loaded: Loaded, now: OffsetDateTime) -> (Vec<Finding>, Option<Material>) {
+    let mut findings = Vec::new();
+    let files = &loaded.files;
+    let unreadable = |code, err: &LoadError| {
+        let fix = match err {
+            LoadError::EncryptedKey { .. } => None,
+            _ => Some(
+                "point --cert-path (or DOCKER_CERT_PATH) at the directory that holds ca.pem, \
+                 cert.pem and key.pem, or make them with 'dockcert init'"
+                    .to_string(),
+            ),
+        };
+        Finding {
+            fix,
+            ..Finding::error(code, "", err.to_string())
+        }
+    };
+    let ca = loaded
+        .ca
+        .map_err(|err| findings.push(unreadable("ca-unreadable", &err)))
+        .ok();
+    let cert = loaded
+        .cert
+        .map_err(|err| findings.push(unreadable("cert-unreadable", &err)))
+        .ok();
+    let key = loaded.key.map_err(|err| {
+        let code = match err {
+            LoadError::EncryptedKey { .. } => "key-encrypted",
+            _ => "key-unreadable",
+        };
+        findings.push(unreadable(code, &err));
+    });
+    for finding in &mut findings {
+        finding.subject = finding
+            .message
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+    }
+    let (Some(ca), Some(cert), Ok(key)) = (ca, cert, key) else {
+        return (findings, None);
+    };
+    let ca_summaries: Vec<CertSummary> = ca
+        .certs
+        .iter()
+        .filter_map(|c| CertSummary::from_der(c))
+        .collect();
+    let Some(client) = cert.certs.first().and_then(|c| CertSummary::from_der(c)) else {
+        findings.push(Finding::error(
+            "cert-unreadable",
+            name(&files.cert),
+            "holds no readable certificate",
+        ));
+        return (findings, None);
+    };
+    findings.push(Finding::ok(
+        "files-parse",
+        name(&files.cert),
+        format!(
+            "read {} ({} CA certificate{}), {} and {} ({} key, {})",
+            name(&files.ca),
+            ca.certs.len(),
+            if ca.certs.len() == 1 { "" } else { "s" },
+            name(&files.cert),
+            name(&files.key),
+            key.format,
+            match key.encoding {
+                load::Encoding::Pem => "PEM",
+                load::Encoding::Der => "DER",
+            }
+        ),
+    ));
+
+    let mut ok = true;
+    match load::key_info(&key) {
+        Ok(info) if load::same_public_key(&info.spki, &client.spki) => findings.push(Finding::ok(
+            "key-matches",
+            name(&files.key),
+            "the key matches the client certificate",
+        )),
+        Ok(_) => {
+            ok = false;
+            findings.push(
+                Finding::error(
+                    "key-mismatch",
+                    name(&files.key),
+                    format!("{} is not the key of {}", name(&files.key), name(&files.cert)),
+                )
+                .with_fix("use the key.pem that was made together with this cert.pem, or issue a new pair"),
+            );
+        }
+        Err(err) => {
+            ok = false;
+            findings.push(Finding::error(
+                "key-unreadable",
+                name(&files.key),
+                err.to_string(),
+            ));
+        }
+    }
+
+    if !client.client_auth {
+        ok = false;
+        findings.push(
+            Finding::error(
+                "client-no-client-auth",
+                name(&files.cert),
+                format!(
+                    "{} lacks extendedKeyUsage clientAuth, so dockerd (Go) refuses it as a client certificate",
+                    name(&files.cert)
+                ),
+            )
+            .with_fix("issue a client certificate with clientAuth, e.g. with 'dockcert init'"),
+        );
+    }
+    if now < client.not_before || now > client.not_after {
+        ok = false;
+        let (code, what) = if now < client.not_before {
+            (
+                "client-not-yet-valid",
+                format!("is not valid until {}", rfc3339(client.not_before)),
+            )
+        } else {
+            (
+                "client-expired",
+                format!("expired on {}", rfc3339(client.not_after)),
+            )
+        };
+        findings.push(
+            Finding::error(
+                code,
+                name(&files.cert),
+                format!(
+                    "the client certificate {what} (local clock: {})",
+                    rfc3339(now)
+                ),
+            )
+            .with_fix("issue a new client certificate (and check this machine's clock)"),
+        );
+    }
+    if ok {
+        match check_client_chain(&ca.certs, &cert.certs, now) {
+            Ok(()) => findings.push(Finding::ok(
+                "client-cert-valid",
+                name(&files.cert),
+                format!(
+                    "the client certificate ({}) is signed by {}, has clientAuth, and is valid until {} ({} days)",
+                    client.subject,
+                    name(&files.ca),
+                    client.not_after.date(),
+                    client.days_left(now)
+                ),
+            )),
+            Err(err) => {
+                ok = false;
+                findings.push(client_chain_finding(&err, files, &client, &ca_summaries));
+            }
+        }
+    }
+    let material = ok.then_some(Material {
+        ca: ca.certs,
+        ca_summaries,
+        chain: cert.certs,
+        client,
+        key,
+    });
+    (findings, material)
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+fn roots(ca: &[CertificateDer<'static>]) -> Result<Arc<RootCertStore>, rustls::Error> {
+    let mut roots = RootCertStore::empty();
+    for cert in ca {
+        roots.add(cert.clone())?;
+    }
+    Ok(Arc::new(roots))
+}
+
+fn unix_time(at: OffsetDateTime) -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(
+        at.unix_timestamp().max(0).unsigned_abs(),
+    ))
+}
+
+/// Checks the client chain the way dockerd will: WebPKI path to `ca`, clientAuth, time.
+fn check_client_chain(
+    ca: &[CertificateDer<'static>],
+    chain: &[CertificateDer<'static>],
+    now: OffsetDateTime,
+) -> Result<(), rustls::Error> {
+    let verifier = WebPkiClientVerifier::builder_with_provider(roots(ca)?, provider())
+        .build()
+        .map_err(|err| rustls::Error::General(err.to_string()))?;
+    let (leaf, intermediates) = chain
+        .split_first()
+        .ok_or(rustls::Error::NoCertificatesPresented)?;
+    verifier
+        .verify_client_cert(leaf, intermediates, unix_time(now))
+        .map(|_| ())
+}
+
+fn client_chain_finding(
+    err: &rustls::Error,
+    files: &TlsFiles,
+    client: &CertSummary,
+    ca: &[CertSummary],
+) -> Finding {
+    match err {
+        rustls::Error::InvalidCertificate(
+            CertificateError::UnknownIssuer | CertificateError::BadSignature,
+        ) => Finding::error(
+            "client-not-signed-by-ca",
+            name(&files.cert),
+            format!(
+                "the client certificate is not signed by {}",
+                name(&files.ca)
+            ),
+        )
+        .with_details(chain_details(
+            "client certificate",
+            std::slice::from_ref(client),
+            "local ca.pem",
+            ca,
+        ))
+        .with_fix("use the cert.pem issued by this CA, or the ca.pem of the CA that issued it"),
+        other => Finding::error(
+            "client-cert-invalid",
+            name(&files.cert),
+            format!(
+                "the client certificate is not valid under {}: {other}",
+                name(&files.ca)
+            ),
+        ),
+    }
+}
+
+fn chain_details(
+    label: &str,
+    chain: &[CertSummary],
+    ca_label: &str,
+    ca: &[CertSummary],
+) -> Vec<String> {
+    let mut lines = vec![format!("{label}:")];
+    for (index, cert) in chain.iter().enumerate() {
+        lines.push(format!("  [{index}] subject: {}", cert.subject));
+        lines.push(format!("      issuer:  {}", cert.issuer));
+        lines.push(format!("      sha256:  {}", cert.sha256));
+    }
+    lines.push(format!("{ca_label}:"));
+    for cert in ca {
+        lines.push(format!("  subject: {}", cert.subject));
+        lines.push(format!("  sha256:  {}", cert.sha256));
+    }
+    lines
+}
+
+/// The rustls configuration for `verify`: trust only `ca.pem`, present the client certificate,
+/// record what the daemon shows.
+pub fn client_config(
+    material: &Material,
+    recorder: &Recorder,
+) -> Result<ClientConfig, rustls::Error> {
+    let provider = provider();
+    let webpki =
+        WebPkiServerVerifier::builder_with_provider(roots(&material.ca)?, Arc::clone(&provider))
+            .build()
+            .map_err(|err| rustls::Error::General(err.to_string()))?;
+    let verifier = RecordingVerifier::new(webpki, Arc::clone(recorder));
+    let key = CertifiedKey::from_der(
+        material.chain.clone(),
+        material.key.der.clone_key(),
+        &provider,
+    )?;
+    let resolver = RecordingClientCert::new(Arc::new(key), Arc::clone(recorder));
+    Ok(ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_client_cert_resolver(Arc::new(resolver)))
+}
+
+/// The Docker engine, as `/version` describes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Engine {
+    /// Engine version, e.g. `20.10.24+dfsg1`.
+    pub version: String,
+    /// API version.
+    pub api_version: String,
+    /// Oldest API version it accepts.
+    pub min_api_version: String,
+    /// Operating system.
+    pub os: String,
+    /// Architecture.
+    pub arch: String,
+}
+
+/// The TLS session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Session {
+    /// e.g. `TLSv1.3`.
+    pub version: String,
+    /// e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher_suite: String,
+}
+
+/// What the live check found, beside its findings.
+#[derive(Debug, Default)]
+pub struct Live {
+    /// One finding per step (and per problem).
+    pub findings: Vec<Finding>,
+    /// The TLS session, when the handshake completed.
+    pub session: Option<Session>,
+    /// The daemon's certificate, when it presented one.
+    pub daemon_certificate: Option<CertSummary>,
+    /// The engine, when `/version` answered.
+    pub engine: Option<Engine>,
+    /// Daemon clock minus local clock, in seconds, when the daemon sent a `Date`.
+    pub clock_skew_seconds: Option<i64>,
+}
+
+/// A socket that keeps the first bytes it reads: if they say `HTTP/`, the port speaks plain HTTP.
+struct Sniffing {
+    socket: TcpStream,
+    first: Vec<u8>,
+}
+
+impl Read for Sniffing {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.socket.read(out)?;
+        let room = 64usize.saturating_sub(self.first.len());
+        self.first.extend_from_slice(&out[..n.min(room)]);
+        Ok(n)
+    }
+}
+
+impl Write for Sniffing {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.socket.write(data)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.socket.flush()
+    }
+}
+
+/// Connects, shakes hands and asks `/_ping` and `/version`, reporting every step.
+pub fn check_daemon(
+    host: &TcpHost,
+    material: &Material,
+    timeout: Duration,
+    now: OffsetDateTime,
+) -> Live {
+    let mut live = Live::default();
+    let subject = host.url();
+    let Some(socket) = connect(host, timeout, &mut live.findings) else {
+        return live;
+    };
+    let recorder: Recorder = Arc::new(Mutex::new(Observed::default()));
+    let config = match client_config(material, &recorder) {
+        Ok(config) => Arc::new(config),
+        Err(err) => {
+            live.findings.push(Finding::error(
+                "tls-config",
+                subject,
+                format!("cannot use the client files for TLS: {err}"),
+            ));
+            return live;
+        }
+    };
+    let server_name = match ServerName::try_from(host.host.clone()) {
+        Ok(name) => name,
+        Err(_) => {
+            live.findings.push(Finding::error(
+                "bad-host",
+                subject,
+                format!("'{}' is not a valid host name", host.host),
+            ));
+            return live;
+        }
+    };
+    let mut conn = match rustls::ClientConnection::new(config, server_name) {
+        Ok(conn) => conn,
+        Err(err) => {
+            live.findings
+                .push(Finding::error("tls-config", subject, err.to_string()));
+            return live;
+        }
+    };
+    let mut sock = Sniffing {
+        socket,
+        first: Vec::new(),
+    };
+    let started = Instant::now();
+    let observed = |recorder: &Recorder| {
+        std::mem::take(&mut *recorder.lock().unwrap_or_else(PoisonError::into_inner))
+    };
+
+    while conn.is_handshaking() {
+        if let Err(err) = conn.complete_io(&mut sock) {
+            let seen = observed(&recorder);
+            live.daemon_certificate = seen.chain.first().and_then(|c| CertSummary::from_der(c));
+            live.findings.push(diagnose(
+                &err,
+                &seen,
+                &sock.first,
+                host,
+                material,
+                timeout,
+                now,
+                "TLS handshake",
+            ));
+            return live;
+        }
+    }
+    let handshake = started.elapsed();
+    let seen = observed(&recorder);
+    live.daemon_certificate = seen.chain.first().and_then(|c| CertSummary::from_der(c));
+    live.session = Some(Session {
+        version: conn
+            .protocol_version()
+            .and_then(|v| v.as_str())
+            .unwrap_or("unknown")
+            .replace('_', "."),
+        cipher_suite: conn
+            .negotiated_cipher_suite()
+            .and_then(|s| s.suite().as_str())
+            .unwrap_or("unknown")
+            .to_string(),
+    });
+    let session = live.session.clone().unwrap_or(Session {
+        version: String::new(),
+        cipher_suite: String::new(),
+    });
+    live.findings.push(Finding::ok(
+        "tls-handshake",
+        subject.clone(),
+        format!(
+            "{} handshake in {:.1} ms ({}); the daemon's certificate is signed by ca.pem and valid for '{}'",
+            session.version,
+            handshake.as_secs_f64() * 1000.0,
+            session.cipher_suite,
+            host.host
+        ),
+    ));
+    if !seen.client_cert_requested {
+        live.findings.push(
+            Finding::error(
+                "no-client-auth",
+                subject.clone(),
+                "the daemon did not ask for a client certificate: it runs with --tls but without --tlsverify, \
+                 so anyone who can reach this port controls the host",
+            )
+            .with_fix("start dockerd with --tlsverify and --tlscacert=<ca.pem> (or \"tlsverify\": true in daemon.json)"),
+        );
+    }
+
+    let mut stream = rustls::Stream::new(&mut conn, &mut sock);
+    let mut buffer = Vec::new();
+    let authority = host.authority();
+    let ping = match http::get(&mut stream, &authority, "/_ping", &mut buffer) {
+        Ok(response) => response,
+        Err(err) => {
+            let seen = observed(&recorder);
+            let seen = Observed {
+                client_cert_requested: true,
+                ..seen
+            };
+            live.findings.push(diagnose(
+                &err,
+                &seen,
+                &sock.first,
+                host,
+                material,
+                timeout,
+                now,
+                "GET /_ping",
+            ));
+            return live;
+        }
+    };
+    if ping.status != 200 {
+        live.findings.push(Finding::error(
+            "ping-failed",
+            subject.clone(),
+            format!(
+                "GET /_ping answered {} ({})",
+                ping.status,
+                String::from_utf8_lossy(&ping.body).trim()
+            ),
+        ));
+        return live;
+    }
+    live.findings.push(Finding::ok(
+        "ping",
+        subject.clone(),
+        format!("GET /_ping: {}", String::from_utf8_lossy(&ping.body).trim()),
+    ));
+    let mut stream = rustls::Stream::new(&mut conn, &mut sock);
+    match http::get(&mut stream, &authority, "/version", &mut buffer) {
+        Ok(response) if response.status == 200 => {
+            let engine = parse_engine(&response.body);
+            live.findings.push(Finding::ok(
+                "version",
+                subject.clone(),
+                format!(
+                    "Docker Engine {} (API {}, {}/{})",
+                    engine.version, engine.api_version, engine.os, engine.arch
+                ),
+            ));
+            live.engine = Some(engine);
+            if let Some(date) = response
+                .header("date")
+                .and_then(|d| httpdate::parse_http_date(d).ok())
+            {
+                let skew = skew_seconds(date, SystemTime::now());
+                live.clock_skew_seconds = Some(skew);
+                if skew.abs() > 60 {
+                    live.findings.push(
+                        Finding::warning(
+                            "clock-skew",
+                            subject.clone(),
+                            format!("the daemon's clock differs from this machine's by {skew} s"),
+                        )
+                        .with_fix("run NTP (e.g. systemd-timesyncd or chrony) on both machines: certificates start and end by the clock"),
+                    );
+                }
+            }
+        }
+        Ok(response) => live.findings.push(Finding::error(
+            "version-failed",
+            subject.clone(),
+            format!("GET /version answered {}", response.status),
+        )),
+        Err(err) => live.findings.push(Finding::error(
+            "version-failed",
+            subject.clone(),
+            format!("GET /version failed: {err}"),
+        )),
+    }
+    // Closing politely is a courtesy; the answers are in.
+    conn.send_close_notify();
+    let _ = conn.complete_io(&mut sock);
+    live
+}
+
+fn skew_seconds(daemon: SystemTime, local: SystemTime) -> i64 {
+    match daemon.duration_since(local) {
+        Ok(ahead) => i64::try_from(ahead.as_secs()).unwrap_or(i64::MAX),
+        Err(behind) => -i64::try_from(behind.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
+
+fn parse_engine(body: &[u8]) -> Engine {
+    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let text = |key: &str| {
+        value
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or("?")
+            .to_string()
+    };
+    Engine {
+        version: text("Version"),
+        api_version: text("ApiVersion"),
+        min_api_version: text("MinAPIVersion"),
+        os: text("Os"),
+        arch: text("Arch"),
+    }
+}
+
+fn connect(host: &TcpHost, timeout: Duration, findings: &mut Vec<Finding>) -> Option<TcpStream> {
+    let subject = host.url();
+    let addrs: Vec<SocketAddr> = match (host.host.as_str(), host.port).to_socket_addrs() {
+        Ok(addrs) => addrs.collect(),
+        Err(err) => {
+            findings.push(
+                Finding::error(
+                    "dns-failed",
+                    subject,
+                    format!("cannot resolve '{}': {err}", host.host),
+                )
+                .with_fix("check the name in DOCKER_HOST / --host, or use the daemon's IP address"),
+            );
+            return None;
+        }
+    };
+    let mut last = None;
+    for addr in &addrs {
+        let started = Instant::now();
+        match TcpStream::connect_timeout(addr, timeout) {
+            Ok(socket) => {
+                let _ = socket.set_read_timeout(Some(timeout));
+                let _ = socket.set_write_timeout(Some(timeout));
+                let _ = socket.set_nodelay(true);
+                findings.push(Finding::ok(
+                    "tcp-connect",
+                    subject,
+                    format!(
+                        "TCP connection to {addr} in {:.1} ms",
+                        started.elapsed().as_secs_f64() * 1000.0
+                    ),
+                ));
+                return Some(socket);
+            }
+            Err(err) => last = Some((addr, err)),
+        }
+    }
+    let Some((addr, err)) = last else {
+        findings.push(Finding::error(
+            "dns-failed",
+            subject,
+            format!("'{}' resolves to no address", host.host),
+        ));
+        return None;
+    };
+    let finding = match err.kind() {
+        io::ErrorKind::ConnectionRefused => Finding::error(
+            "connection-refused",
+            subject,
+            format!("connection to {addr} refused: nothing listens on port {}", host.port),
+        )
+        .with_fix(format!(
+            "start dockerd with -H tcp://0.0.0.0:{} (and --tlsverify), check the port, or open it in the firewall",
+            host.port
+        )),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Finding::error(
+            "connect-timeout",
+            subject,
+            format!("no answer from {addr} within {} s (a firewall dropping packets?)", timeout.as_secs_f64()),
+        )
+        .with_fix("check that the host is up and that port is open between here and there"),
+        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => Finding::error(
+            "unreachable",
+            subject,
+            format!("{addr} is unreachable: {err}"),
+        )
+        .with_fix("check the address and the route to it"),
+        _ => Finding::error("connect-failed", subject, format!("cannot connect to {addr}: {err}")),
+    };
+    findings.push(finding);
+    None
+}
+
+/// The rustls error inside an I/O error, if any.
+fn tls_error(err: &io::Error) -> Option<&rustls::Error> {
+    err.get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+}
+
+/// Names the cause of a failed handshake or exchange.
+#[allow(clippy::too_many_arguments)]
+pub fn diagnose(
+    err: &io::Error,
+    seen: &Observed,
+    first_bytes: &[u8],
+    host: &TcpHost,
+    material: &Material,
+    timeout: Duration,
+    now: OffsetDateTime,
+    step: &str,
+) -> Finding {
+    let subject = host.url();
+    if first_bytes.starts_with(b"HTTP/") {
+        let reply = String::from_utf8_lossy(first_bytes);
+        let status = reply.lines().next().unwrap_or_default().to_string();
+        return Finding::error(
+            "not-tls",
+            subject,
+            format!("the port answers plain HTTP ('{status}'), not TLS: the daemon listens without TLS"),
+        )
+        .with_fix(
+            "start dockerd with --tlsverify --tlscacert --tlscert --tlskey on this port; a plain-HTTP \
+             TCP socket gives root on the host to anyone who can reach it",
+        );
+    }
+    let presented: Vec<CertSummary> = seen
+        .chain
+        .iter()
+        .filter_map(|c| CertSummary::from_der(c))
+        .collect();
+    match tls_error(err) {
+        Some(rustls::Error::InvalidCertificate(cert_err)) => {
+            diagnose_certificate(cert_err, &presented, host, material, now)
+        }
+        Some(rustls::Error::AlertReceived(alert)) => diagnose_alert(*alert, host, material, step),
+        Some(other) => Finding::error("tls-failed", subject, format!("{step} failed: {other}")),
+        None => match err.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Finding::error(
+                "tls-timeout",
+                subject,
+                format!(
+                    "the daemon accepted the connection but sent nothing within {} s during the {step}",
+                    timeout.as_secs_f64()
+                ),
+            )
+            .with_fix("check that this port is the Docker daemon's TLS port and that it is not overloaded"),
+            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+                if seen.client_cert_requested =>
+            {
+                diagnose_alert(AlertDescription::BadCertificate, host, material, step)
+            }
+            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
+                Finding::error(
+                    "tls-closed",
+                    subject,
+                    format!("the peer closed the connection during the {step} ({err}): it does not speak TLS here, or rejected us"),
+                )
+            }
+            _ => Finding::error("tls-failed", subject, format!("{step} failed: {err}")),
+        },
+    }
+}
+
+fn diagnose_certificate(
+    err: &CertificateError,
+    presented: &[CertSummary],
+    host: &TcpHost,
+    material: &Material,
+    now: OffsetDateTime,
+) -> Finding {
+    let subject = host.url();
+    let leaf = presented.first();
+    match err {
+        CertificateError::UnknownIssuer | CertificateError::BadSignature => Finding::error(
+            "server-unknown-ca",
+            subject,
+            "the daemon's certificate is not signed by this ca.pem",
+        )
+        .with_details(chain_details("presented by the daemon", presented, "local ca.pem", &material.ca_summaries))
+        .with_fix(
+            "use the ca.pem of the CA that signed the daemon's certificate (copy the daemon's --tlscacert), \
+             or re-issue the daemon's certificate from this CA",
+        ),
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            match leaf {
+                Some(cert) if cert.sans.is_empty() => Finding::error(
+                    "server-cn-only",
+                    subject,
+                    format!(
+                        "the daemon's certificate has no subject alternative names (only the subject {}); \
+                         Go clients have ignored the common name since Go 1.15",
+                        cert.subject
+                    ),
+                )
+                .with_fix(format!("re-issue the server certificate with SANs: {}", reissue_command(host, cert))),
+                Some(cert) => Finding::error(
+                    "server-name-mismatch",
+                    subject,
+                    format!("'{}' is not among the daemon certificate's SANs", host.host),
+                )
+                .with_details(vec![format!("SANs: {}", cert.sans.join(", "))])
+                .with_fix(format!(
+                    "connect by one of those names, or re-issue the server certificate with '{}': {}",
+                    host.host,
+                    reissue_command(host, cert)
+                )),
+                None => Finding::error("server-name-mismatch", subject, format!("'{}' is not valid for the daemon's certificate", host.host)),
+            }
+        }
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => Finding::error(
+            "server-expired",
+            subject,
+            match leaf {
+                Some(cert) => format!(
+                    "the daemon's certificate expired on {} (local clock: {})",
+                    rfc3339(cert.not_after),
+                    rfc3339(now)
+                ),
+                None => format!("the daemon's certificate has expired (local clock: {})", rfc3339(now)),
+            },
+        )
+        .with_details(leaf.map(|c| vec![format!("valid from {} to {}", rfc3339(c.not_before), rfc3339(c.not_after))]).unwrap_or_default())
+        .with_fix("issue a new server certificate and restart dockerd (it does not reload certificates), or fix the clock"),
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => Finding::error(
+            "server-not-yet-valid",
+            subject,
+            match leaf {
+                Some(cert) => format!(
+                    "the daemon's certificate is not valid before {} (local clock: {})",
+                    rfc3339(cert.not_before),
+                    rfc3339(now)
+                ),
+                None => format!("the daemon's certificate is not valid yet (local clock: {})", rfc3339(now)),
+            },
+        )
+        .with_fix("check the clocks of both machines (NTP); certificates start at their not-before time"),
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => Finding::error(
+            "server-wrong-eku",
+            subject,
+            "the daemon's certificate is not for serverAuth (its extendedKeyUsage lacks TLS server authentication)",
+        )
+        .with_fix("re-issue the server certificate with extendedKeyUsage serverAuth"),
+        other => Finding::error(
+            "server-cert-invalid",
+            subject,
+            format!("the daemon's certificate is not acceptable: {other:?}"),
+        )
+        .with_details(chain_details("presented by the daemon", presented, "local ca.pem", &material.ca_summaries)),
+    }
+}
+
+fn diagnose_alert(
+    alert: AlertDescription,
+    host: &TcpHost,
+    material: &Material,
+    step: &str,
+) -> Finding {
+    let subject = host.url();
+    match alert {
+        AlertDescription::BadCertificate
+        | AlertDescription::UnknownCA
+        | AlertDescription::CertificateRequired
+        | AlertDescription::CertificateUnknown
+        | AlertDescription::UnsupportedCertificate
+        | AlertDescription::AccessDenied => Finding::error(
+            "client-rejected",
+            subject,
+            format!("the daemon rejected our client certificate ({step}: alert {alert:?})"),
+        )
+        .with_details(vec![
+            format!("client certificate: {} (issuer {})", material.client.subject, material.client.issuer),
+            format!("client sha256:      {}", material.client.sha256),
+        ])
+        .with_fix(
+            "check that the daemon's --tlscacert is the CA that issued this cert.pem (compare the CA \
+             files' sha256), and that the client certificate has extendedKeyUsage clientAuth",
+        ),
+        AlertDescription::ProtocolVersion | AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity => {
+            Finding::error(
+                "tls-negotiation",
+                subject,
+                format!("the daemon and dockcert share no TLS version or cipher suite ({step}: alert {alert:?})"),
+            )
+            .with_fix("use TLS 1.2 or 1.3 with modern cipher suites on the daemon")
+        }
+        other => Finding::error("tls-alert", subject, format!("the daemon aborted the {step}: alert {other:?}")),
+    }
+}
+
+/// The dockcert command that makes a server certificate valid for `host` as well.
+fn reissue_command(host: &TcpHost, cert: &CertSummary) -> String {
+    let wanted = match host.host.parse::<std::net::IpAddr>() {
+        Ok(ip) => format!("IP:{ip}"),
+        Err(_) => format!("DNS:{}", host.host),
+    };
+    let defaults = ["DNS:localhost", "IP:127.0.0.1", "IP:::1"];
+    let mut sans = vec![wanted.clone()];
+    sans.extend(
+        cert.sans
+            .iter()
+            .filter(|s| !defaults.contains(&s.as_str()) && **s != wanted)
+            .cloned(),
+    );
+    format!(
+        "dockcert init --san {} --force (this makes a new CA and client certificate too: restart dockerd with \
+         the new server files and copy the new client files to every client)",
+        sans.join(",")
+    )
+}
+
+/// The environment variables that make Docker TLS fail in confusing ways.
+#[derive(Clone, Debug, Default)]
+pub struct EnvSnapshot {
+    /// `REQUESTS_CA_BUNDLE`.
+    pub requests_ca_bundle: Option<String>,
+    /// `CURL_CA_BUNDLE`.
+    pub curl_ca_bundle: Option<String>,
+    /// `DOCKER_TLS_VERIFY`.
+    pub docker_tls_verify: Option<String>,
+    /// `DOCKER_CERT_PATH`.
+    pub docker_cert_path: Option<String>,
+    /// `DOCKER_HOST`.
+    pub docker_host: Option<String>,
+}
+
+impl EnvSnapshot {
+    /// Reads the process environment.
+    pub fn from_process() -> EnvSnapshot {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        EnvSnapshot {
+            requests_ca_bundle: var("REQUESTS_CA_BUNDLE"),
+            curl_ca_bundle: var("CURL_CA_BUNDLE"),
+            docker_tls_verify: var("DOCKER_TLS_VERIFY"),
+            docker_cert_path: var("DOCKER_CERT_PATH"),
+            docker_host: var("DOCKER_HOST"),
+        }
+    }
+}
+
+/// Environment pitfalls, as warnings.
+pub fn env_warnings(env: &EnvSnapshot) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (var, value) in [
+        ("REQUESTS_CA_BUNDLE", &env.requests_ca_bundle),
+        ("CURL_CA_BUNDLE", &env.curl_ca_bundle),
+    ] {
+        if let Some(value) = value {
+            findings.push(
+                Finding::warning(
+                    "env-ca-bundle",
+                    var,
+                    format!(
+                        "{var}={value} is set: the Python docker SDK (docker-compose v1, Ansible) then trusts that \
+                         bundle instead of DOCKER_CERT_PATH's ca.pem and fails with 'unable to get local issuer certificate'"
+                    ),
+                )
+                .with_fix(format!("unset {var} for Docker tools, or add ca.pem to that bundle")),
+            );
+        }
+    }
+    if let Some(value) = &env.docker_tls_verify
+        && matches!(value.to_ascii_lowercase().as_str(), "0" | "false" | "no")
+    {
+        findings.push(
+            Finding::warning(
+                "env-tls-verify-false",
+                "DOCKER_TLS_VERIFY",
+                format!(
+                    "DOCKER_TLS_VERIFY={value} does not turn verification off: the docker CLI enables TLS \
+                     verification for any non-empty value"
+                ),
+            )
+            .with_fix("unset DOCKER_TLS_VERIFY to turn it off, or set it to 1 to say what you mean"),
+        );
+    }
+    if env.docker_cert_path.is_some() && env.docker_host.is_none() {
+        findings.push(
+            Finding::warning(
+                "env-cert-path-without-host",
+                "DOCKER_CERT_PATH",
+                "DOCKER_CERT_PATH is set but DOCKER_HOST is not: the docker CLI talks to the local socket and \
+                 ignores the certificates",
+            )
+            .with_fix("set DOCKER_HOST=tcp://HOST:2376 as well (and DOCKER_TLS_VERIFY=1)"),
+        );
+    }
+    findings
+}
+
+/// Exit status for a set of findings: 1 when any is an error.
+pub fn failed(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_pitfalls_are_warned_about() {
+        let env = EnvSnapshot {
+            requests_ca_bundle: Some("/etc/ssl/certs/ca.pem".into()),
+            docker_tls_verify: Some("false".into()),
+            docker_cert_path: Some("/c".into()),
+            ..EnvSnapshot::default()
+        };
+        let codes: Vec<&str> = env_warnings(&env).iter().map(|f| f.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "env-ca-bundle",
+                "env-tls-verify-false",
+                "env-cert-path-without-host"
+            ]
+        );
+        let quiet = EnvSnapshot {
+            docker_tls_verify: Some("1".into()),
+            docker_cert_path: Some("/c".into()),
+            docker_host: Some("tcp://h:2376".into()),
+            ..EnvSnapshot::default()
+        };
+        assert!(env_warnings(&quiet).is_empty());
+    }
+
+    #[test]
+    fn skew_has_a_sign() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
+        assert_eq!(skew_seconds(t + Duration::from_secs(90), t), 90);
+        assert_eq!(skew_seconds(t, t + Duration::from_secs(90)), -90);
+    }
+
+    #[test]
+    fn reissue_keeps_the_users_names_and_adds_the_missing_one() {
+        let cert = CertSummary {
+            subject: String::new(),
+            issuer: String::new(),
+            serial: String::new(),
+            not_before: OffsetDateTime::UNIX_EPOCH,
+            not_after: OffsetDateTime::UNIX_EPOCH,
+            sans: vec![
+                "DNS:d.example".into(),
+                "DNS:localhost".into(),
+                "IP:127.0.0.1".into(),
+            ],
+            is_ca: false,
+            server_auth: true,
+            client_auth: false,
+            sha256: String::new(),
+            spki: Vec::new(),
+        };
+        let host = TcpHost {
+            host: "10.0.0.9".into(),
+            port: 2376,
+        };
+        assert!(
+            reissue_command(&host, &cert)
+                .starts_with("dockcert init --san IP:10.0.0.9,DNS:d.example --force")
+        );
+    }
+}
