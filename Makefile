@@ -21,9 +21,14 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 
-## Benchmarks against the openssl recipe of Docker's guide (bench/); prints medians and ratios.
+## Benchmarks (bench/): init against Docker's openssl recipe; verify against the docker CLI and
+## curl on a dockerd of its own (needs root and docker.io). Each prints medians and ratios and
+## fails when a target is missed; both always run.
 bench: release
-	python3 bench/bench.py --binary target/release/dockcert
+	status=0; \
+	python3 bench/bench.py --binary target/release/dockcert || status=1; \
+	python3 bench/verify.py --binary target/release/dockcert || status=1; \
+	exit $$status
 
 install:
 	$(CARGO) install --path . --locked

@@ -29,20 +29,29 @@ impl Response {
 }
 
 /// Sends `GET path` on `stream` and reads the response. `buffer` carries bytes read past one
-/// response into the next request on the same connection.
+/// response into the next on the same connection.
 pub fn get<S: Read + Write>(
     stream: &mut S,
     host: &str,
     path: &str,
     buffer: &mut Vec<u8>,
 ) -> io::Result<Response> {
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: dockcert/{}\r\nAccept: */*\r\n\r\n",
-        env!("CARGO_PKG_VERSION")
-    );
-    stream.write_all(request.as_bytes())?;
-    stream.flush()?;
+    send(stream, host, &[path])?;
     read_response(stream, buffer)
+}
+
+/// Sends one `GET` per path in a single write (HTTP/1.1 pipelining: the server answers them in
+/// order, and the later ones do not wait a round trip); read the answers with [`read_response`].
+pub fn send<W: Write>(stream: &mut W, host: &str, paths: &[&str]) -> io::Result<()> {
+    let mut requests = String::new();
+    for path in paths {
+        requests.push_str(&format!(
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: dockcert/{}\r\nAccept: */*\r\n\r\n",
+            env!("CARGO_PKG_VERSION")
+        ));
+    }
+    stream.write_all(requests.as_bytes())?;
+    stream.flush()
 }
 
 fn invalid(message: impl Into<String>) -> io::Error {

@@ -523,7 +523,11 @@ pub fn check_daemon(
     let mut stream = rustls::Stream::new(&mut conn, &mut sock);
     let mut buffer = Vec::new();
     let authority = host.authority();
-    let ping = match http::get(&mut stream, &authority, "/_ping", &mut buffer) {
+    // Both requests in one flight: dockerd answers them in order, /version without waiting for
+    // a round trip after /_ping.
+    let exchange = http::send(&mut stream, &authority, &["/_ping", "/version"])
+        .and_then(|()| http::read_response(&mut stream, &mut buffer));
+    let ping = match exchange {
         Ok(response) => response,
         Err(err) => {
             let seen = observed(&recorder);
@@ -562,7 +566,7 @@ pub fn check_daemon(
         format!("GET /_ping: {}", String::from_utf8_lossy(&ping.body).trim()),
     ));
     let mut stream = rustls::Stream::new(&mut conn, &mut sock);
-    match http::get(&mut stream, &authority, "/version", &mut buffer) {
+    match http::read_response(&mut stream, &mut buffer) {
         Ok(response) if response.status == 200 => {
             let engine = parse_engine(&response.body);
             live.findings.push(Finding::ok(
