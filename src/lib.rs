@@ -34,20 +34,29 @@ pub struct Env {
     pub docker_cert_path: Option<PathBuf>,
     /// The user's home directory (`HOME`).
     pub home_dir: Option<PathBuf>,
+    /// `DOCKER_HOST`.
+    pub docker_host: Option<String>,
+    /// `DOCKER_TLS_VERIFY`.
+    pub docker_tls_verify: Option<String>,
+    /// `REQUESTS_CA_BUNDLE` (the Python docker SDK's trust store override).
+    pub requests_ca_bundle: Option<String>,
+    /// `CURL_CA_BUNDLE` (likewise).
+    pub curl_ca_bundle: Option<String>,
 }
 
 impl Env {
     /// Reads the process environment.
     pub fn from_process() -> Env {
-        let var = |name: &str| {
-            std::env::var_os(name)
-                .filter(|value| !value.is_empty())
-                .map(PathBuf::from)
-        };
+        let var = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+        let text = |name: &str| var(name).map(|value| value.to_string_lossy().into_owned());
         Env {
-            dockcert_home: var("DOCKCERT_HOME"),
-            docker_cert_path: var("DOCKER_CERT_PATH"),
+            dockcert_home: var("DOCKCERT_HOME").map(PathBuf::from),
+            docker_cert_path: var("DOCKER_CERT_PATH").map(PathBuf::from),
             home_dir: directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf()),
+            docker_host: text("DOCKER_HOST"),
+            docker_tls_verify: text("DOCKER_TLS_VERIFY"),
+            requests_ca_bundle: text("REQUESTS_CA_BUNDLE"),
+            curl_ca_bundle: text("CURL_CA_BUNDLE"),
         }
     }
 }
@@ -63,8 +72,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(args) => {
-            let vars = verify::EnvSnapshot::from_process();
-            let report = commands::verify::run(&args, &env, &vars, now)?;
+            let report = commands::verify::run(&args, &env, now)?;
             report::print_verify(&report, args.json)?;
             Ok(if report.ok {
                 ExitCode::SUCCESS

@@ -17,6 +17,7 @@ use rustls::{AlertDescription, CertificateError, ClientConfig, RootCertStore};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::Env;
 use crate::certinfo::CertSummary;
 use crate::chain_recorder::{Observed, Recorder, RecordingClientCert, RecordingVerifier};
 use crate::docker::{TcpHost, TlsFiles};
@@ -928,37 +929,8 @@ fn reissue_command(host: &TcpHost, cert: &CertSummary) -> String {
     )
 }
 
-/// The environment variables that make Docker TLS fail in confusing ways.
-#[derive(Clone, Debug, Default)]
-pub struct EnvSnapshot {
-    /// `REQUESTS_CA_BUNDLE`.
-    pub requests_ca_bundle: Option<String>,
-    /// `CURL_CA_BUNDLE`.
-    pub curl_ca_bundle: Option<String>,
-    /// `DOCKER_TLS_VERIFY`.
-    pub docker_tls_verify: Option<String>,
-    /// `DOCKER_CERT_PATH`.
-    pub docker_cert_path: Option<String>,
-    /// `DOCKER_HOST`.
-    pub docker_host: Option<String>,
-}
-
-impl EnvSnapshot {
-    /// Reads the process environment.
-    pub fn from_process() -> EnvSnapshot {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        EnvSnapshot {
-            requests_ca_bundle: var("REQUESTS_CA_BUNDLE"),
-            curl_ca_bundle: var("CURL_CA_BUNDLE"),
-            docker_tls_verify: var("DOCKER_TLS_VERIFY"),
-            docker_cert_path: var("DOCKER_CERT_PATH"),
-            docker_host: var("DOCKER_HOST"),
-        }
-    }
-}
-
 /// Environment pitfalls, as warnings.
-pub fn env_warnings(env: &EnvSnapshot) -> Vec<Finding> {
+pub fn env_warnings(env: &Env) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (var, value) in [
         ("REQUESTS_CA_BUNDLE", &env.requests_ca_bundle),
@@ -1018,11 +990,11 @@ mod tests {
 
     #[test]
     fn environment_pitfalls_are_warned_about() {
-        let env = EnvSnapshot {
+        let env = Env {
             requests_ca_bundle: Some("/etc/ssl/certs/ca.pem".into()),
             docker_tls_verify: Some("false".into()),
             docker_cert_path: Some("/c".into()),
-            ..EnvSnapshot::default()
+            ..Env::default()
         };
         let codes: Vec<&str> = env_warnings(&env).iter().map(|f| f.code).collect();
         assert_eq!(
@@ -1033,11 +1005,11 @@ mod tests {
                 "env-cert-path-without-host"
             ]
         );
-        let quiet = EnvSnapshot {
+        let quiet = Env {
             docker_tls_verify: Some("1".into()),
             docker_cert_path: Some("/c".into()),
             docker_host: Some("tcp://h:2376".into()),
-            ..EnvSnapshot::default()
+            ..Env::default()
         };
         assert!(env_warnings(&quiet).is_empty());
     }

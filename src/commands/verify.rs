@@ -11,16 +11,11 @@ use crate::cli::VerifyArgs;
 use crate::docker::{self, Layout, TlsFiles};
 use crate::load::{self, LoadError};
 use crate::report::VerifyReport;
-use crate::verify::{self, EnvSnapshot, Loaded};
+use crate::verify::{self, Loaded};
 
 /// Runs `verify`.
-pub fn run(
-    args: &VerifyArgs,
-    env: &Env,
-    vars: &EnvSnapshot,
-    now: OffsetDateTime,
-) -> Result<VerifyReport> {
-    let host_text = args.host.clone().or_else(|| vars.docker_host.clone()).ok_or_else(|| {
+pub fn run(args: &VerifyArgs, env: &Env, now: OffsetDateTime) -> Result<VerifyReport> {
+    let host_text = args.host.clone().or_else(|| env.docker_host.clone()).ok_or_else(|| {
         anyhow!(
             "no Docker host to check: give --host tcp://HOST:2376 or set DOCKER_HOST (TLS applies to TCP hosts; \
              the local unix socket needs no certificates)"
@@ -86,7 +81,7 @@ pub fn run(
             .map(|ca| ca.days_left(now))
             .min();
     }
-    findings.extend(verify::env_warnings(vars));
+    findings.extend(verify::env_warnings(env));
     report.ok = !verify::failed(&findings);
     report.findings = findings;
     report.now = now;
