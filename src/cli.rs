@@ -32,6 +32,13 @@ pub enum Command {
     Init(InitArgs),
     /// Check a live mutual-TLS connection to a Docker daemon and name the cause of any failure.
     Verify(VerifyArgs),
+    /// Issue another client or server certificate from dockcert's CA.
+    #[command(subcommand)]
+    Issue(IssueKind),
+    /// Show every certificate issued from dockcert's CA, with days left.
+    List(ListArgs),
+    /// Re-issue the certificates that expire soon, in every place they were written.
+    Renew(RenewArgs),
 }
 
 /// Options of `dockcert init`.
@@ -148,4 +155,152 @@ pub struct VerifyArgs {
     /// Print the result as one JSON document.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options every command that uses dockcert's CA takes.
+#[derive(Debug, Args)]
+pub struct HomeArgs {
+    /// dockcert's home, where the CA is kept [default: $DOCKCERT_HOME, else ~/.local/share/dockcert].
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+}
+
+/// What `dockcert issue` makes.
+#[derive(Debug, Subcommand)]
+pub enum IssueKind {
+    /// A client certificate (clientAuth) for one person or CI runner.
+    Client(IssueClientArgs),
+    /// A server certificate (serverAuth) for one more daemon, or many with --from.
+    Server(IssueServerArgs),
+}
+
+/// Options of `dockcert issue client`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    dockcert issue client --name alice                 # <home>/clients/alice/{ca,cert,key}.pem\n  \
+    dockcert issue client --name ci-runner-3 --days 30 --out ./ci-certs\n\n\
+    dockerd checks no revocation lists: a separate, short-lived certificate per client is the only\n\
+    way to cut one off (let it expire).")]
+pub struct IssueClientArgs {
+    /// The client's name: its certificate's CN and its directory's name.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+
+    /// Where to write ca.pem, cert.pem and key.pem (a ready DOCKER_CERT_PATH) [default:
+    /// <home>/clients/NAME].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: IssueCommon,
+}
+
+/// Options of `dockcert issue server`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    dockcert issue server --name docker2.example.com --san IP:203.0.113.8\n  \
+    dockcert issue server --from hosts.txt             # one host per line: NAME [SAN...]\n\n\
+    localhost, 127.0.0.1 and ::1 are always added, after the host's own names.")]
+pub struct IssueServerArgs {
+    /// The daemon's host name or address: the first SAN, the CN and the directory's name.
+    #[arg(
+        long,
+        value_name = "HOST",
+        required_unless_present = "from",
+        conflicts_with = "from"
+    )]
+    pub name: Option<String>,
+
+    /// More names the daemon is reached by (as for init).
+    #[arg(long = "san", value_name = "SAN", value_delimiter = ',', value_parser = parse_san, conflicts_with = "from")]
+    pub sans: Vec<SanArg>,
+
+    /// A file with one host per line, `NAME [SAN...]` ('#' starts a comment): all are issued in
+    /// one run, in parallel, each into <home>/servers/NAME.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+
+    /// Where to write ca.pem, server-cert.pem and server-key.pem [default: <home>/servers/HOST].
+    #[arg(long, value_name = "DIR", conflicts_with = "from")]
+    pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: IssueCommon,
+}
+
+/// Options shared by `issue client` and `issue server`.
+#[derive(Debug, Args)]
+pub struct IssueCommon {
+    /// Validity in days.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 365,
+        allow_negative_numbers = true
+    )]
+    pub days: i64,
+
+    /// Key algorithm: ecdsa-p256, ecdsa-p384, ed25519, rsa-2048, rsa-3072 or rsa-4096.
+    #[arg(long, value_name = "TYPE", default_value = "ecdsa-p256")]
+    pub key_type: KeyType,
+
+    /// Replace existing files (each is first kept as a timestamped backup next to it).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub home: HomeArgs,
+}
+
+/// Options of `dockcert list`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  dockcert list\n  dockcert list --all --json")]
+pub struct ListArgs {
+    /// Also show certificates that were replaced (renewed or rotated).
+    #[arg(long)]
+    pub all: bool,
+
+    /// Print the inventory as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub home: HomeArgs,
+}
+
+/// Options of `dockcert renew`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    dockcert renew --dry-run              # what expires within 30 days\n  \
+    dockcert renew --within 60\n  \
+    dockcert renew --name alice --within 400\n\n\
+    dockerd does not reload its TLS files: restart the daemons listed afterwards.")]
+pub struct RenewArgs {
+    /// Renew what expires within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub within: i64,
+
+    /// Renew only the certificates with this name (CN).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Say what would be renewed, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub home: HomeArgs,
 }

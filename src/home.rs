@@ -2,7 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
+use zeroize::Zeroizing;
+
+use crate::inventory::Inventory;
+use crate::pki::Ca;
 
 /// dockcert's home directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +49,69 @@ impl Home {
     /// The default directory for the daemon's files.
     pub fn daemon_dir(&self) -> PathBuf {
         self.root.join("daemon")
+    }
+
+    /// The default directory of client NAME (`issue client`).
+    pub fn client_dir(&self, name: &str) -> PathBuf {
+        self.root.join("clients").join(name)
+    }
+
+    /// The default directory of server HOST (`issue server`).
+    pub fn server_dir(&self, host: &str) -> PathBuf {
+        self.root.join("servers").join(host)
+    }
+
+    /// The inventory of everything issued.
+    pub fn inventory_path(&self) -> PathBuf {
+        self.root.join("inventory.json")
+    }
+
+    /// The lock that serialises dockcert runs on this home.
+    pub fn lock_path(&self) -> PathBuf {
+        self.root.join(".lock")
+    }
+
+    /// Waits for, then holds, this home's lock: concurrent runs never interleave their reads and
+    /// writes of the CA store and the inventory.
+    pub fn lock(&self) -> Result<crate::store::Lock> {
+        crate::store::lock(&self.lock_path())
+    }
+
+    /// The inventory (empty when there is none yet).
+    pub fn read_inventory(&self) -> Result<Inventory> {
+        let path = self.inventory_path();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Inventory::from_json(&text, &path),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Inventory::new()),
+            Err(err) => Err(err).with_context(|| format!("failed to read {}", path.display())),
+        }
+    }
+
+    /// The CA kept in this home, ready to sign.
+    pub fn read_ca(&self) -> Result<Ca> {
+        let (cert_path, key_path) = (self.ca_cert(), self.ca_key());
+        if !cert_path.exists() && !key_path.exists() {
+            bail!(
+                "there is no CA in {} yet; make one with 'dockcert init', adopt one with 'dockcert \
+                 import-ca', or point --home (or DOCKCERT_HOME) at the right place",
+                self.root.display()
+            );
+        }
+        let cert = std::fs::read_to_string(&cert_path)
+            .with_context(|| format!("failed to read {}", cert_path.display()))?;
+        let key_pem = Zeroizing::new(
+            std::fs::read_to_string(&key_path)
+                .with_context(|| format!("failed to read {}", key_path.display()))?,
+        );
+        // A clear error for an encrypted or foreign key before the crypto library's.
+        crate::load::parse_private_key(&key_path, key_pem.as_bytes())?;
+        Ca::from_pem(&cert, &key_pem).with_context(|| {
+            format!(
+                "cannot use the CA in {} ({})",
+                self.root.join("ca").display(),
+                key_path.display()
+            )
+        })
     }
 }
 

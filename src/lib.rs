@@ -11,6 +11,7 @@ pub mod docker;
 pub mod finding;
 pub mod home;
 pub mod http;
+pub mod inventory;
 pub mod load;
 pub mod names;
 pub mod pki;
@@ -69,6 +70,28 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Init(args) => {
             let report = commands::init::run(&args, &env, now)?;
             report::print_init(&report, args.json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Issue(kind) => {
+            let (report, json) = match &kind {
+                cli::IssueKind::Client(args) => {
+                    (commands::issue::client(args, &env, now)?, args.common.json)
+                }
+                cli::IssueKind::Server(args) => {
+                    (commands::issue::server(args, &env, now)?, args.common.json)
+                }
+            };
+            report::print_issue(&report, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::List(args) => {
+            let report = commands::list::run(&args, &env, now)?;
+            report::print_list(&report, args.json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Renew(args) => {
+            let report = commands::renew::run(&args, &env, now)?;
+            report::print_renew(&report, args.json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(args) => {

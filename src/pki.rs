@@ -274,12 +274,33 @@ impl fmt::Debug for Issued {
 
 /// A CA that can sign: its certificate and its signing key.
 pub struct Ca {
-    /// The CA certificate and key, as issued.
-    pub issued: Issued,
+    /// The CA certificate, PEM.
+    pub cert_pem: String,
+    /// When the CA certificate expires: nothing it signs may outlive it.
+    pub not_after: OffsetDateTime,
     issuer: Issuer<'static, KeyPair>,
 }
 
 impl Ca {
+    /// A CA from its certificate and unencrypted private key (PKCS#8, PKCS#1 or SEC1 PEM). The key
+    /// must belong to the certificate.
+    pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Ca> {
+        use rcgen::PublicKeyData;
+        let key = KeyPair::from_pem(key_pem).context("the CA key cannot be used")?;
+        let der = pem::parse(cert_pem).context("the CA certificate is not PEM")?;
+        let summary = crate::certinfo::CertSummary::from_der(der.contents())
+            .ok_or_else(|| anyhow!("the CA certificate does not parse as X.509"))?;
+        if !crate::load::same_public_key(&key.subject_public_key_info(), &summary.spki) {
+            return Err(anyhow!("the CA key does not belong to the CA certificate"));
+        }
+        let issuer = Issuer::from_ca_cert_pem(cert_pem, key).context("cannot sign with this CA")?;
+        Ok(Ca {
+            cert_pem: cert_pem.to_string(),
+            not_after: summary.not_after,
+            issuer,
+        })
+    }
+
     /// Signs a leaf certificate for `key`.
     pub fn sign(&self, spec: CertSpec, key: &KeyPair, key_type: KeyType) -> Result<Issued> {
         if spec.role == Role::Ca {
@@ -287,11 +308,11 @@ impl Ca {
                 "a CA certificate is self-signed here, not signed by another CA"
             ));
         }
-        if spec.validity.not_after > self.issued.spec.validity.not_after {
+        if spec.validity.not_after > self.not_after {
             return Err(anyhow!(
                 "the {} certificate would outlive its CA (which expires {}); give it fewer days",
                 spec.role.name(),
-                self.issued.spec.validity.not_after.date()
+                self.not_after.date()
             ));
         }
         let params = params_for(&spec, key_type)?;
@@ -307,8 +328,9 @@ impl Ca {
     }
 }
 
-/// Makes a self-signed CA certificate for `key`.
-pub fn self_signed_ca(spec: CertSpec, key: KeyPair, key_type: KeyType) -> Result<Ca> {
+/// Makes a self-signed CA certificate for `key`: the CA to sign with, and the certificate and key
+/// to store.
+pub fn self_signed_ca(spec: CertSpec, key: KeyPair, key_type: KeyType) -> Result<(Ca, Issued)> {
     if spec.role != Role::Ca {
         return Err(anyhow!("only a CA certificate can be self-signed"));
     }
@@ -317,15 +339,17 @@ pub fn self_signed_ca(spec: CertSpec, key: KeyPair, key_type: KeyType) -> Result
         .self_signed(&key)
         .context("failed to self-sign the CA certificate")?;
     let issued = Issued {
-        spec,
         key_type,
         cert_pem: cert.pem(),
         key_pem: Zeroizing::new(key.serialize_pem()),
+        spec,
     };
-    Ok(Ca {
-        issued,
+    let ca = Ca {
+        cert_pem: issued.cert_pem.clone(),
+        not_after: issued.spec.validity.not_after,
         issuer: Issuer::new(params, key),
-    })
+    };
+    Ok((ca, issued))
 }
 
 /// The rcgen parameters for a spec, every field chosen here.
@@ -413,6 +437,7 @@ mod tests {
 
     struct Set {
         ca: Ca,
+        ca_issued: Issued,
         server: Issued,
         client: Issued,
     }
@@ -420,7 +445,7 @@ mod tests {
     fn make_set(key_type: KeyType) -> Set {
         let mut keys = key_type.generate_many(3).unwrap().into_iter();
         let ca_key = keys.next().unwrap();
-        let ca = self_signed_ca(
+        let (ca, ca_issued) = self_signed_ca(
             spec(Role::Ca, "test CA", vec![], 3650, 0x81),
             ca_key,
             key_type,
@@ -447,7 +472,12 @@ mod tests {
                 key_type,
             )
             .unwrap();
-        Set { ca, server, client }
+        Set {
+            ca,
+            ca_issued,
+            server,
+            client,
+        }
     }
 
     fn der(pem_text: &str) -> Vec<u8> {
@@ -485,9 +515,9 @@ mod tests {
 
     fn check_set(key_type: KeyType, sig_oid: &str) {
         let set = make_set(key_type);
-        let ca_der = der(&set.ca.issued.cert_pem);
+        let ca_der = der(&set.ca_issued.cert_pem);
         let (_, ca) = X509Certificate::from_der(&ca_der).unwrap();
-        check_common(&ca, &set.ca.issued.spec, sig_oid);
+        check_common(&ca, &set.ca_issued.spec, sig_oid);
         let bc = ca.basic_constraints().unwrap().expect("basicConstraints");
         assert!(bc.critical && bc.value.ca);
         assert_eq!(bc.value.path_len_constraint, Some(0));
@@ -612,7 +642,7 @@ mod tests {
         assert_ne!(a, b);
         let mut high = [0u8; 16];
         high[0] = 0xff;
-        let set_ca = self_signed_ca(
+        let (_, set_ca) = self_signed_ca(
             CertSpec {
                 serial: Serial::from_bytes(high),
                 ..spec(Role::Ca, "ca", vec![], 10, 1)
@@ -621,7 +651,7 @@ mod tests {
             KeyType::EcdsaP256,
         )
         .unwrap();
-        let ca_der = der(&set_ca.issued.cert_pem);
+        let ca_der = der(&set_ca.cert_pem);
         let (_, ca) = X509Certificate::from_der(&ca_der).unwrap();
         // A high bit set must be encoded with a leading zero so the INTEGER stays positive.
         assert_eq!(ca.raw_serial()[0], 0x00);
@@ -654,6 +684,34 @@ mod tests {
             )
             .unwrap_err();
         assert!(err.to_string().contains("at least one SAN"), "{err}");
+    }
+
+    #[test]
+    fn a_stored_ca_signs_like_the_one_just_made() {
+        let set = make_set(KeyType::EcdsaP256);
+        let ca = Ca::from_pem(&set.ca_issued.cert_pem, &set.ca_issued.key_pem).unwrap();
+        assert_eq!(ca.not_after, set.ca.not_after);
+        let key = KeyType::EcdsaP256.generate().unwrap();
+        let leaf = ca
+            .sign(
+                spec(Role::Client, "c2", vec![], 30, 7),
+                &key,
+                KeyType::EcdsaP256,
+            )
+            .unwrap();
+        let ca_der = der(&set.ca_issued.cert_pem);
+        let (_, ca_cert) = X509Certificate::from_der(&ca_der).unwrap();
+        let leaf_der = der(&leaf.cert_pem);
+        let (_, leaf_cert) = X509Certificate::from_der(&leaf_der).unwrap();
+        leaf_cert
+            .verify_signature(Some(ca_cert.public_key()))
+            .unwrap();
+        assert_eq!(leaf_cert.issuer(), ca_cert.subject());
+        let other = make_set(KeyType::EcdsaP256);
+        let err = Ca::from_pem(&set.ca_issued.cert_pem, &other.ca_issued.key_pem)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("does not belong"), "{err}");
     }
 
     #[test]

@@ -357,3 +357,227 @@ fn verify_text(report: &VerifyReport) -> String {
     }
     out
 }
+
+/// What `issue` made.
+#[derive(Debug, Serialize)]
+pub struct IssueReport {
+    /// The certificates.
+    pub certificates: Vec<CertEntry>,
+    /// Every file written.
+    pub files: Vec<FileEntry>,
+    /// The inventory that records them.
+    pub inventory: PathBuf,
+}
+
+/// Prints what `issue` made.
+pub fn print_issue(report: &IssueReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        return write_stdout(&(serde_json::to_string_pretty(report)? + "\n"));
+    }
+    let mut out = String::new();
+    let count = report.certificates.len();
+    let _ = writeln!(
+        out,
+        "Issued {count} certificate{}:",
+        if count == 1 { "" } else { "s" }
+    );
+    for cert in &report.certificates {
+        let _ = writeln!(
+            out,
+            "  {:7} {}  serial {}  expires {} ({} days)",
+            cert.role.name(),
+            cert.subject,
+            cert.serial,
+            &cert.not_after[..10.min(cert.not_after.len())],
+            cert.days_left
+        );
+        if !cert.sans.is_empty() {
+            let _ = writeln!(out, "          SANs: {}", cert.sans.join(", "));
+        }
+    }
+    out.push_str("\nFiles written:\n");
+    for file in &report.files {
+        let _ = writeln!(out, "  {}  {}", file.mode, file.path.display());
+        if let Some(backup) = &file.backup {
+            let _ = writeln!(
+                out,
+                "        (the old file was kept as {})",
+                backup.display()
+            );
+        }
+    }
+    let _ = writeln!(out, "\nRecorded in {}.", report.inventory.display());
+    write_stdout(&out)
+}
+
+/// One inventory record, as listed.
+#[derive(Debug, Serialize)]
+pub struct ListEntry {
+    /// The record.
+    #[serde(flatten)]
+    pub record: crate::inventory::Record,
+    /// Whole days until it expires (negative once expired).
+    pub days_left: i64,
+}
+
+/// What `list` shows.
+#[derive(Debug, Serialize)]
+pub struct ListReport {
+    /// The inventory file.
+    pub inventory: PathBuf,
+    /// The certificates.
+    pub certificates: Vec<ListEntry>,
+}
+
+/// Prints the inventory.
+pub fn print_list(report: &ListReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        return write_stdout(&(serde_json::to_string_pretty(report)? + "\n"));
+    }
+    let mut out = String::new();
+    if report.certificates.is_empty() {
+        let _ = writeln!(
+            out,
+            "No certificates recorded in {}.",
+            report.inventory.display()
+        );
+        return write_stdout(&out);
+    }
+    let width = report
+        .certificates
+        .iter()
+        .map(|c| c.record.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let _ = writeln!(
+        out,
+        "{:7} {:width$}  {:>9}  {:10}  {:32}  where",
+        "ROLE", "NAME", "DAYS LEFT", "EXPIRES", "SERIAL"
+    );
+    for entry in &report.certificates {
+        let record = &entry.record;
+        let dirs: Vec<String> = record
+            .locations
+            .iter()
+            .map(|l| l.dir.display().to_string())
+            .collect();
+        let status = if record.is_current() {
+            ""
+        } else {
+            " (replaced)"
+        };
+        let _ = writeln!(
+            out,
+            "{:7} {:width$}  {:>9}  {:10}  {:32}  {}{status}",
+            record.role,
+            record.name,
+            entry.days_left,
+            record.not_after.date().to_string(),
+            record.serial,
+            dirs.join(", ")
+        );
+        if !record.sans.is_empty() && record.role == "server" {
+            let _ = writeln!(
+                out,
+                "{:7} {:width$}  SANs: {}",
+                "",
+                "",
+                record.sans.join(", ")
+            );
+        }
+    }
+    write_stdout(&out)
+}
+
+/// One certificate renewed (or, in a dry run, due).
+#[derive(Debug, Serialize)]
+pub struct Renewed {
+    /// `server` or `client`.
+    pub role: String,
+    /// Its name (CN).
+    pub name: String,
+    /// The serial it had.
+    pub old_serial: String,
+    /// When it would have expired.
+    #[serde(with = "time::serde::rfc3339")]
+    pub old_not_after: OffsetDateTime,
+    /// The new serial (none in a dry run).
+    pub new_serial: Option<String>,
+    /// The new expiry (none in a dry run).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub new_not_after: Option<OffsetDateTime>,
+    /// The new validity, in days.
+    pub days: i64,
+}
+
+/// What `renew` did.
+#[derive(Debug, Serialize)]
+pub struct RenewReport {
+    /// Nothing was written.
+    pub dry_run: bool,
+    /// The horizon.
+    pub within_days: i64,
+    /// What was (or would be) renewed.
+    pub renewed: Vec<Renewed>,
+    /// Daemon directories whose dockerd must be restarted (it does not reload TLS files).
+    pub restart: Vec<PathBuf>,
+    /// Client directories whose files must be copied to their users.
+    pub distribute: Vec<PathBuf>,
+}
+
+/// Prints what `renew` did.
+pub fn print_renew(report: &RenewReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        return write_stdout(&(serde_json::to_string_pretty(report)? + "\n"));
+    }
+    let mut out = String::new();
+    if report.renewed.is_empty() {
+        let _ = writeln!(
+            out,
+            "Nothing expires within {} days; nothing to renew.",
+            report.within_days
+        );
+        return write_stdout(&out);
+    }
+    let verb = if report.dry_run {
+        "Would renew"
+    } else {
+        "Renewed"
+    };
+    let _ = writeln!(out, "{verb} {} certificate(s):", report.renewed.len());
+    for item in &report.renewed {
+        let _ = write!(
+            out,
+            "  {:7} {}  (expired or expiring {})",
+            item.role,
+            item.name,
+            item.old_not_after.date()
+        );
+        if let (Some(serial), Some(until)) = (&item.new_serial, item.new_not_after) {
+            let _ = write!(
+                out,
+                " -> serial {serial}, valid until {} ({} days)",
+                until.date(),
+                item.days
+            );
+        }
+        out.push('\n');
+    }
+    if !report.restart.is_empty() {
+        out.push_str("\nRestart these daemons (dockerd does not reload its TLS files), e.g. systemctl restart docker:\n");
+        for dir in &report.restart {
+            let _ = writeln!(out, "  {}", dir.display());
+        }
+    }
+    if !report.distribute.is_empty() {
+        out.push_str("\nCopy the new cert.pem and key.pem to each client of these directories:\n");
+        for dir in &report.distribute {
+            let _ = writeln!(out, "  {}", dir.display());
+        }
+    }
+    if report.dry_run {
+        out.push_str("\n(dry run: nothing was written)\n");
+    }
+    write_stdout(&out)
+}

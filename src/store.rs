@@ -33,6 +33,9 @@ pub struct PlannedFile {
     pub contents: Zeroizing<Vec<u8>>,
     /// Final mode.
     pub mode: u32,
+    /// dockcert's own state (the inventory): replaced atomically whenever it exists, without
+    /// `--force` and without a backup.
+    pub state: bool,
 }
 
 /// Every file one command run writes, written together or not at all.
@@ -48,6 +51,17 @@ impl Plan {
             path,
             contents: Zeroizing::new(contents.into()),
             mode,
+            state: false,
+        });
+    }
+
+    /// Adds a file of dockcert's own state, replaced atomically without a backup.
+    pub fn add_state(&mut self, path: PathBuf, contents: impl Into<Vec<u8>>, mode: u32) {
+        self.files.push(PlannedFile {
+            path,
+            contents: Zeroizing::new(contents.into()),
+            mode,
+            state: true,
         });
     }
 
@@ -73,7 +87,20 @@ pub fn apply(plan: &Plan, force: bool, now: OffsetDateTime) -> Result<Vec<Writte
     check(plan, force)?;
     let mut run = Run::default();
     match write_all(plan, now, &mut run) {
-        Ok(()) => Ok(run.written),
+        Ok(()) => {
+            // The state's previous versions were kept only to roll back; the run is complete.
+            let mut written = run.written;
+            for (file, done) in plan.files.iter().zip(written.iter_mut()) {
+                if !file.state {
+                    continue;
+                }
+                if let Some(backup) = done.backup.take() {
+                    fs::remove_file(&backup)
+                        .with_context(|| format!("failed to remove {}", backup.display()))?;
+                }
+            }
+            Ok(written)
+        }
         Err(err) => {
             let undo = run.roll_back();
             Err(match undo {
@@ -89,8 +116,23 @@ pub fn apply(plan: &Plan, force: bool, now: OffsetDateTime) -> Result<Vec<Writte
 }
 
 fn check(plan: &Plan, force: bool) -> Result<()> {
-    let paths: Vec<PathBuf> = plan.files.iter().map(|f| f.path.clone()).collect();
-    check_targets(&paths, force)
+    let paths: Vec<PathBuf> = plan
+        .files
+        .iter()
+        .filter(|f| !f.state)
+        .map(|f| f.path.clone())
+        .collect();
+    check_targets(&paths, force)?;
+    for file in plan.files.iter().filter(|f| f.state) {
+        check_directory_path(parent_of(&file.path)?)?;
+        if fs::symlink_metadata(&file.path).is_ok_and(|meta| !meta.is_file()) {
+            bail!(
+                "{} is not a regular file; move it away",
+                file.path.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Checks every target before anything is written: no duplicates, no symlinks, safe directories,
@@ -336,7 +378,9 @@ fn write_one(file: &PlannedFile, now: OffsetDateTime, run: &mut Run) -> Result<(
         .with_context(|| format!("failed to set the mode of {}", temp_path.display()))?;
     drop(temp);
 
-    let backup = if fs::symlink_metadata(&file.path).is_ok() {
+    let exists = fs::symlink_metadata(&file.path).is_ok();
+    let backup = if exists {
+        // State is replaced in place; its previous version is kept for a rollback only.
         Some(back_up(&file.path, now)?)
     } else {
         None
@@ -421,6 +465,36 @@ fn back_up(path: &Path, now: OffsetDateTime) -> Result<PathBuf> {
         }
     }
     bail!("failed to find a free backup name for {}", path.display())
+}
+
+/// An exclusive lock on a home directory, held until dropped.
+pub struct Lock {
+    _file: File,
+}
+
+/// Takes the exclusive lock at `path` (created 0600, its directories 0700), waiting for another
+/// dockcert run on the same home to finish.
+pub fn lock(path: &Path) -> Result<Lock> {
+    let parent = parent_of(path)?;
+    check_directory_path(parent)?;
+    // Directories made for the lock stay: they are the home the run is about to use.
+    create_dirs(parent, &mut Run::default())?;
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+        .with_context(|| format!("failed to open the lock file {}", path.display()))?;
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor we own; it stays open as long as the Lock.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(io::Error::last_os_error())
+            .with_context(|| format!("failed to lock {}", path.display()));
+    }
+    Ok(Lock { _file: file })
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
@@ -559,6 +633,59 @@ mod tests {
             before,
             "old file restored, new files and dirs removed"
         );
+    }
+
+    #[test]
+    fn state_is_replaced_without_force_or_backup_and_restored_on_failure() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = tmp.path().join("inventory.json");
+        fs::write(&state, "old state").unwrap();
+        let mut plan = Plan::default();
+        plan.add_state(state.clone(), "new state", 0o600);
+        let written = apply(&plan, false, NOW).unwrap();
+        assert_eq!(written[0].backup, None);
+        assert_eq!(fs::read_to_string(&state).unwrap(), "new state");
+        assert_eq!(listing(tmp.path()).len(), 1, "no backup left behind");
+
+        let mut plan = Plan::default();
+        plan.add_state(state.clone(), "newer state", 0o600);
+        plan.add(tmp.path().join("x/cert.pem"), "cert", CERT_MODE);
+        FAIL_AT.with(|f| f.set(Some(1)));
+        let result = apply(&plan, false, NOW);
+        FAIL_AT.with(|f| f.set(None));
+        assert!(result.is_err());
+        assert_eq!(
+            fs::read_to_string(&state).unwrap(),
+            "new state",
+            "rolled back"
+        );
+        assert_eq!(listing(tmp.path()).len(), 1);
+    }
+
+    #[test]
+    fn the_lock_is_exclusive() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("home/.lock");
+        let held = lock(&path).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&tmp.path().join("home")), 0o700);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn({
+            let path = path.clone();
+            move || {
+                let _second = lock(&path).unwrap();
+                tx.send(()).unwrap();
+            }
+        });
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(200))
+                .is_err(),
+            "second lock waited"
+        );
+        drop(held);
+        rx.recv_timeout(std::time::Duration::from_secs(5))
+            .expect("second lock taken after release");
+        waiter.join().unwrap();
     }
 
     #[test]

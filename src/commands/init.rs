@@ -10,6 +10,7 @@ use crate::Env;
 use crate::cli::InitArgs;
 use crate::docker::{self, Layout};
 use crate::home::Home;
+use crate::inventory::{Location, Record};
 use crate::names::{self, San};
 use crate::pki::{self, CertSpec, MAX_DAYS, Role, Serial, Validity};
 use crate::report::{CertEntry, Conversion, EnvVar, FileEntry, InitReport};
@@ -93,6 +94,8 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     let targets: Vec<PathBuf> = files.iter().map(|(path, _, _)| path.clone()).collect();
     // Refuse before the slow part (RSA key generation); apply() checks again just before writing.
     store::check_targets(&targets, args.force)?;
+    let _lock = home.lock()?;
+    let mut inventory = home.read_inventory()?;
 
     let mut keys = args.key_type.generate_many(3)?.into_iter();
     let (Some(ca_key), Some(server_key), Some(client_key)) =
@@ -116,7 +119,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
         common_name: format!("dockcert CA {} {}", now.date(), ca_spec.serial.short()),
         ..ca_spec
     };
-    let ca = pki::self_signed_ca(ca_spec, ca_key, args.key_type)?;
+    let (ca, ca_issued) = pki::self_signed_ca(ca_spec, ca_key, args.key_type)?;
     let server_spec = spec(Role::Server, server_cn, sans, args.days)?;
     let server = ca.sign(server_spec, &server_key, args.key_type)?;
     let client_spec = spec(Role::Client, client_cn, vec![], args.days)?;
@@ -125,8 +128,8 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     let mut plan = Plan::default();
     for (path, part, _) in &files {
         let (contents, mode) = match part {
-            Part::CaCert => (&ca.issued.cert_pem, CERT_MODE),
-            Part::CaKey => (&*ca.issued.key_pem, KEY_MODE),
+            Part::CaCert => (&ca_issued.cert_pem, CERT_MODE),
+            Part::CaKey => (&*ca_issued.key_pem, KEY_MODE),
             Part::ServerCert => (&server.cert_pem, CERT_MODE),
             Part::ServerKey => (&*server.key_pem, KEY_MODE),
             Part::ClientCert => (&client_cert.cert_pem, CERT_MODE),
@@ -134,7 +137,28 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
         };
         plan.add(path.clone(), contents.as_bytes(), mode);
     }
-    let written = store::apply(&plan, args.force, now)?;
+    // The inventory: a forced init supersedes everything the old CA signed.
+    let ca_serial = ca_issued.spec.serial.hex();
+    let superseded: Vec<String> = inventory.current().map(|r| r.serial.clone()).collect();
+    for serial in superseded {
+        inventory.replace(&serial, &ca_serial);
+    }
+    let ca_location = Location {
+        layout: "ca".to_string(),
+        dir: home.root().join("ca"),
+    };
+    inventory.add(Record::new(&ca_issued, vec![ca_location]));
+    inventory.add(Record::new(
+        &server,
+        vec![Location::docker(Layout::Daemon, daemon_dir.clone())],
+    ));
+    inventory.add(Record::new(
+        &client_cert,
+        vec![Location::docker(Layout::Client, client_dir.clone())],
+    ));
+    plan.add_state(home.inventory_path(), inventory.to_json(), 0o600);
+    let mut written = store::apply(&plan, args.force, now)?;
+    written.retain(|w| w.path != home.inventory_path());
 
     let first_host = first_connectable_host(&server.spec.sans);
     Ok(InitReport {
@@ -149,7 +173,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
                 backup: written.backup,
             })
             .collect(),
-        certificates: [&ca.issued, &server, &client_cert]
+        certificates: [&ca_issued, &server, &client_cert]
             .into_iter()
             .map(|issued| CertEntry::new(issued, now))
             .collect(),

@@ -1,4 +1,7 @@
 //! One module per subcommand: glue only (resolve paths -> pki -> store -> report).
 
 pub mod init;
+pub mod issue;
+pub mod list;
+pub mod renew;
 pub mod verify;

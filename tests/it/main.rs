@@ -4,5 +4,6 @@
 mod dockerd;
 mod helpers;
 mod init;
+mod lifecycle;
 mod openssl;
 mod verify;

@@ -1,0 +1,151 @@
+//! `dockcert renew`: re-issue what expires soon — a new key, the same role, subject and SANs —
+//! into every directory the inventory knows, the old files kept as backups.
+
+use anyhow::{Result, anyhow, bail};
+use time::{Duration, OffsetDateTime};
+
+use crate::Env;
+use crate::cli::RenewArgs;
+use crate::commands::issue::{LeafJob, sign_all};
+use crate::home::Home;
+use crate::inventory::Record;
+use crate::names;
+use crate::pki::{CLOCK_SKEW_ALLOWANCE, KeyType, Role};
+use crate::report::{RenewReport, Renewed};
+use crate::store::{self, CERT_MODE, KEY_MODE, Plan};
+
+/// Runs `renew`.
+pub fn run(args: &RenewArgs, env: &Env, now: OffsetDateTime) -> Result<RenewReport> {
+    if args.within < 0 {
+        bail!("--within {}: give a number of days, 0 or more", args.within);
+    }
+    let home = Home::resolve(args.home.home.as_deref(), env.dockcert_home.as_deref())?;
+    let _lock = home.lock()?;
+    let mut inventory = home.read_inventory()?;
+    let horizon = now + Duration::days(args.within);
+    let due: Vec<Record> = inventory
+        .current()
+        .filter(|r| matches!(r.role(), Some(Role::Server | Role::Client)))
+        .filter(|r| args.name.as_ref().is_none_or(|name| &r.name == name))
+        .filter(|r| r.not_after <= horizon)
+        .cloned()
+        .collect();
+    if let Some(name) = &args.name
+        && !inventory.current().any(|r| &r.name == name)
+    {
+        bail!(
+            "no certificate named '{name}' in {}; see 'dockcert list'",
+            home.inventory_path().display()
+        );
+    }
+    let mut report = RenewReport {
+        dry_run: args.dry_run,
+        within_days: args.within,
+        renewed: Vec::new(),
+        restart: Vec::new(),
+        distribute: Vec::new(),
+    };
+    if due.is_empty() {
+        return Ok(report);
+    }
+    let ca = home.read_ca()?;
+    let ca_days_left = (ca.not_after - now).whole_days();
+    let jobs = due
+        .iter()
+        .map(|record| job_for(record, ca_days_left))
+        .collect::<Result<Vec<_>>>()?;
+    let issued = if args.dry_run {
+        Vec::new()
+    } else {
+        sign_all(&ca, &jobs, now, &inventory)?
+    };
+
+    let mut plan = Plan::default();
+    for (index, (record, job)) in due.iter().zip(&jobs).enumerate() {
+        let new_serial = issued.get(index).map(|cert| cert.spec.serial.hex());
+        let new_not_after = issued.get(index).map(|cert| cert.spec.validity.not_after);
+        for location in &record.locations {
+            let Some(layout) = location.docker_layout() else {
+                continue;
+            };
+            let files = layout.files_in(&location.dir);
+            if let Some(cert) = issued.get(index) {
+                plan.add(files.cert.clone(), cert.cert_pem.as_bytes(), CERT_MODE);
+                plan.add(files.key.clone(), cert.key_pem.as_bytes(), KEY_MODE);
+            }
+            let list = if job.role == Role::Server {
+                &mut report.restart
+            } else {
+                &mut report.distribute
+            };
+            if !list.contains(&location.dir) {
+                list.push(location.dir.clone());
+            }
+        }
+        if let (Some(cert), Some(serial)) = (issued.get(index), &new_serial) {
+            inventory.replace(&record.serial, serial);
+            inventory.add(Record {
+                locations: record.locations.clone(),
+                ..Record::new(cert, Vec::new())
+            });
+        }
+        report.renewed.push(Renewed {
+            role: record.role.clone(),
+            name: record.name.clone(),
+            old_serial: record.serial.clone(),
+            old_not_after: record.not_after,
+            new_serial,
+            new_not_after,
+            days: job.days,
+        });
+    }
+    if !args.dry_run {
+        plan.add_state(home.inventory_path(), inventory.to_json(), 0o600);
+        // Renewal replaces the files it made before: --force semantics, with backups.
+        store::apply(&plan, true, now)?;
+    }
+    Ok(report)
+}
+
+/// The same certificate again: role, name, SANs and key type; the same validity length, but never
+/// past the CA.
+fn job_for(record: &Record, ca_days_left: i64) -> Result<LeafJob> {
+    let role = record
+        .role()
+        .ok_or_else(|| anyhow!("the inventory names an unknown role '{}'", record.role))?;
+    let sans = record
+        .sans
+        .iter()
+        .map(|text| names::parse_san(text).map(|arg| arg.san))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| {
+            anyhow!(
+                "the inventory's SANs of '{}' no longer parse: {err}",
+                record.name
+            )
+        })?;
+    let key_type: KeyType = record
+        .key_type
+        .parse()
+        .map_err(|err: String| anyhow!(err))?;
+    let length = (record.not_after - record.not_before - CLOCK_SKEW_ALLOWANCE)
+        .whole_days()
+        .max(1);
+    let days = length.min(ca_days_left);
+    if days < 1 {
+        bail!("the CA expires within a day: rotate it ('dockcert rotate-ca') before renewing");
+    }
+    let dir = record
+        .locations
+        .first()
+        .map(|location| location.dir.clone())
+        .ok_or_else(|| anyhow!("the inventory records no directory for '{}'", record.name))?;
+    Ok(LeafJob {
+        role,
+        name: record.name.clone(),
+        sans,
+        dir,
+        key_type,
+        days,
+    })
+}

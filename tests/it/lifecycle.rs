@@ -1,0 +1,283 @@
+//! More certificates from one CA (`issue`), the inventory (`list`), and renewal, with the real
+//! dockerd and docker CLI where it matters.
+
+use std::fs;
+use std::process::Command;
+
+use crate::dockerd::{Dockerd, have_peers};
+use crate::helpers::*;
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    assert_success(out, "dockcert");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn docker_version(sb: &Sandbox, port: u16, cert_path: &std::path::Path) -> std::process::Output {
+    let mut cmd = Command::new("docker");
+    sb.isolate(&mut cmd);
+    cmd.env("DOCKER_CERT_PATH", cert_path)
+        .args([
+            "--tlsverify",
+            "-H",
+            &format!("tcp://127.0.0.1:{port}"),
+            "version",
+        ])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn issue_without_a_ca_says_how_to_get_one() {
+    let sb = Sandbox::new();
+    let err = assert_one_line_error(&sb.run(&["issue", "client", "--name", "alice"]));
+    assert!(
+        err.contains("there is no CA") && err.contains("dockcert init"),
+        "{err}"
+    );
+}
+
+#[test]
+fn issued_server_and_client_work_with_dockerd_and_are_listed() {
+    let sb = Sandbox::new();
+    sb.init_ok(&[]);
+    let out = sb.run(&[
+        "issue",
+        "server",
+        "--name",
+        "127.0.0.1",
+        "--san",
+        "docker2.example",
+    ]);
+    assert_success(&out, "issue server");
+    let server_dir = sb.dockcert_home().join("servers/127.0.0.1");
+    let out = sb.run(&["issue", "client", "--name", "alice", "--days", "30"]);
+    assert_success(&out, "issue client");
+    assert!(
+        stdout(&out).contains("client  CN=alice"),
+        "{}",
+        stdout(&out)
+    );
+    let alice = sb.dockcert_home().join("clients/alice");
+    for (path, want) in [
+        (server_dir.join("server-key.pem"), 0o400),
+        (server_dir.join("server-cert.pem"), 0o444),
+        (alice.join("key.pem"), 0o400),
+        (alice.join("ca.pem"), 0o444),
+        (sb.dockcert_home().join("inventory.json"), 0o600),
+    ] {
+        assert_eq!(mode(&path), want, "{}", path.display());
+    }
+
+    let list = json(&sb.run(&["list", "--json"]));
+    let names: Vec<(&str, &str)> = list["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["role"].as_str().unwrap(), c["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("ca", names[0].1),
+            ("server", "localhost"),
+            ("client", "client"),
+            ("server", "127.0.0.1"),
+            ("client", "alice")
+        ]
+    );
+    let alice_entry = &list["certificates"][4];
+    // Whole days left, rounded down: 30 at the moment of issue, 29 a second later.
+    let days = alice_entry["days_left"].as_i64().unwrap();
+    assert!((29..=30).contains(&days), "{days}");
+    assert_eq!(
+        alice_entry["locations"][0]["dir"],
+        alice.display().to_string()
+    );
+    let text = stdout(&sb.run(&["list"]));
+    assert!(
+        text.contains("alice")
+            && text.contains("SANs: IP:127.0.0.1, DNS:docker2.example, DNS:localhost"),
+        "{text}"
+    );
+
+    // Refuses to overwrite an existing client without --force.
+    let err = assert_one_line_error(&sb.run(&["issue", "client", "--name", "alice"]));
+    assert!(
+        err.contains("already exist") && err.contains("--force"),
+        "{err}"
+    );
+
+    if !have_peers("issued_server_and_client_work_with_dockerd_and_are_listed") {
+        return;
+    }
+    let daemon = Dockerd::start(&server_dir);
+    let out = docker_version(&sb, daemon.port(), &alice);
+    assert_success(&out, "docker version with alice's issued certificate");
+    assert!(stdout(&out).contains("Server:"));
+    // The client made by init works with the issued server too: one CA.
+    assert_success(
+        &docker_version(&sb, daemon.port(), &sb.cert_path()),
+        "init's client",
+    );
+}
+
+#[test]
+fn many_servers_from_a_file_in_one_run() {
+    let sb = Sandbox::new();
+    sb.init_ok(&[]);
+    let hosts = sb.root.join("hosts.txt");
+    fs::write(
+        &hosts,
+        "# the fleet\nd1.example 10.0.0.1\nd2.example\n10.0.0.3 DNS:d3.example,IP:10.0.1.3\n",
+    )
+    .unwrap();
+    let report = json(&sb.run(&[
+        "issue",
+        "server",
+        "--from",
+        hosts.to_str().unwrap(),
+        "--json",
+    ]));
+    let certs = report["certificates"].as_array().unwrap();
+    assert_eq!(certs.len(), 3);
+    assert_eq!(certs[2]["sans"][0], "IP:10.0.0.3");
+    assert_eq!(certs[2]["sans"][1], "DNS:d3.example");
+    for host in ["d1.example", "d2.example", "10.0.0.3"] {
+        assert!(
+            sb.dockcert_home()
+                .join("servers")
+                .join(host)
+                .join("server-cert.pem")
+                .is_file(),
+            "{host}"
+        );
+    }
+    let serials: std::collections::HashSet<&str> = certs
+        .iter()
+        .map(|c| c["serial"].as_str().unwrap())
+        .collect();
+    assert_eq!(serials.len(), 3);
+
+    // A bad line stops the whole run before anything is written.
+    fs::write(&hosts, "d4.example\nd5.example IP:999.1.1.1\n").unwrap();
+    let before = sb.snapshot();
+    let err =
+        assert_one_line_error(&sb.run(&["issue", "server", "--from", hosts.to_str().unwrap()]));
+    assert!(
+        err.contains("hosts.txt line 2") && err.contains("999.1.1.1"),
+        "{err}"
+    );
+    assert_eq!(sb.snapshot(), before);
+}
+
+#[test]
+fn concurrent_issues_on_one_home_are_serialised() {
+    let sb = Sandbox::new();
+    sb.init_ok(&[]);
+    let children: Vec<_> = (0..2)
+        .map(|i| {
+            sb.dockcert()
+                .args([
+                    "issue",
+                    "client",
+                    "--name",
+                    &format!("runner-{i}"),
+                    "--json",
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut serials = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let report = json(&out);
+        serials.push(
+            report["certificates"][0]["serial"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_ne!(serials[0], serials[1]);
+    let list = json(&sb.run(&["list", "--json"]));
+    let listed: Vec<&str> = list["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["serial"].as_str().unwrap())
+        .collect();
+    for serial in &serials {
+        assert!(
+            listed.contains(&serial.as_str()),
+            "{serial} missing from the inventory: {listed:?}"
+        );
+    }
+    assert_eq!(listed.len(), 5, "CA, init's two, and both runners");
+}
+
+#[test]
+fn renew_reissues_what_expires_everywhere_it_was_written() {
+    let sb = Sandbox::new();
+    sb.init_ok(&["--days", "10"]);
+    let old_server = fs::read_to_string(sb.daemon_dir().join("server-cert.pem")).unwrap();
+    let old_key = fs::read_to_string(sb.cert_path().join("key.pem")).unwrap();
+
+    // Nothing within 5 days; both within 30.
+    let report = json(&sb.run(&["renew", "--within", "5", "--json"]));
+    assert_eq!(report["renewed"].as_array().unwrap().len(), 0);
+    let before = sb.snapshot();
+    let report = json(&sb.run(&["renew", "--within", "30", "--dry-run", "--json"]));
+    assert_eq!(report["renewed"].as_array().unwrap().len(), 2);
+    assert_eq!(sb.snapshot(), before, "a dry run writes nothing");
+
+    let out = sb.run(&["renew", "--within", "30"]);
+    assert_success(&out, "renew");
+    let text = stdout(&out);
+    assert!(text.contains("Renewed 2 certificate(s)"), "{text}");
+    assert!(
+        text.contains("Restart these daemons")
+            && text.contains(&sb.daemon_dir().display().to_string()),
+        "{text}"
+    );
+    let new_server = fs::read_to_string(sb.daemon_dir().join("server-cert.pem")).unwrap();
+    assert_ne!(new_server, old_server);
+    assert_ne!(
+        fs::read_to_string(sb.cert_path().join("key.pem")).unwrap(),
+        old_key,
+        "a new key"
+    );
+    // The old files are kept as backups, with their modes.
+    let backups: Vec<_> = fs::read_dir(sb.cert_path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("key.pem.bak-"))
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert_eq!(fs::read_to_string(&backups[0]).unwrap(), old_key);
+    assert_eq!(mode(&backups[0]), 0o400);
+
+    let list = json(&sb.run(&["list", "--all", "--json"]));
+    let certs = list["certificates"].as_array().unwrap();
+    assert_eq!(certs.len(), 5);
+    assert!(certs[1]["replaced_by"].is_string() && certs[2]["replaced_by"].is_string());
+    let days = certs[3]["days_left"].as_i64().unwrap();
+    assert!(
+        (9..=10).contains(&days),
+        "same validity length as before: {days}"
+    );
+
+    let err = assert_one_line_error(&sb.run(&["renew", "--name", "nobody"]));
+    assert!(err.contains("no certificate named 'nobody'"), "{err}");
+
+    if !have_peers("renew_reissues_what_expires_everywhere_it_was_written") {
+        return;
+    }
+    let daemon = Dockerd::start(&sb.daemon_dir());
+    assert_success(
+        &docker_version(&sb, daemon.port(), &sb.cert_path()),
+        "renewed server and client",
+    );
+}
