@@ -39,6 +39,8 @@ pub enum Command {
     List(ListArgs),
     /// Re-issue the certificates that expire soon, in every place they were written.
     Renew(RenewArgs),
+    /// Replace the CA in three steps without cutting anyone off.
+    RotateCa(RotateArgs),
 }
 
 /// Options of `dockcert init`.
@@ -295,6 +297,47 @@ pub struct RenewArgs {
     /// Say what would be renewed, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub home: HomeArgs,
+}
+
+/// Options of `dockcert rotate-ca`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The three steps, so that no daemon or client is ever cut off:\n  \
+    dockcert rotate-ca --begin     new CA; every ca.pem trusts old and new; restart the daemons,\n  \
+    \x20                              copy ca.pem to the clients\n  \
+    dockcert rotate-ca --reissue   every certificate re-issued by the new CA; restart the daemons,\n  \
+    \x20                              copy cert.pem and key.pem to the clients\n  \
+    dockcert rotate-ca --finish    only the new CA is trusted; restart the daemons, copy ca.pem\n  \
+    dockcert rotate-ca             where the rotation stands and what to do next"
+)]
+pub struct RotateArgs {
+    /// Step 1: make the new CA and make every known ca.pem trust both CAs.
+    #[arg(long, conflicts_with_all = ["reissue", "finish"])]
+    pub begin: bool,
+
+    /// Step 2: re-issue every known certificate under the new CA.
+    #[arg(long, conflicts_with_all = ["begin", "finish"])]
+    pub reissue: bool,
+
+    /// Step 3: drop the old CA from every ca.pem.
+    #[arg(long, conflicts_with_all = ["begin", "reissue"])]
+    pub finish: bool,
+
+    /// Validity of the new CA, in days (with --begin).
+    #[arg(long, value_name = "N", default_value_t = 3650)]
+    pub ca_days: i64,
+
+    /// Key algorithm of the new CA (with --begin).
+    #[arg(long, value_name = "TYPE", default_value = "ecdsa-p256")]
+    pub key_type: KeyType,
 
     /// Print the result as one JSON document.
     #[arg(long)]

@@ -77,6 +77,42 @@ impl Home {
         crate::store::lock(&self.lock_path())
     }
 
+    /// The state of a CA rotation.
+    pub fn rotation_path(&self) -> PathBuf {
+        self.root.join("rotation.json")
+    }
+
+    /// The old and new CA together, while a rotation is in progress.
+    pub fn bundle_path(&self) -> PathBuf {
+        self.root.join("ca").join("bundle.pem")
+    }
+
+    /// The rotation in progress or last finished, if any.
+    pub fn read_rotation(&self) -> Result<Option<Rotation>> {
+        let path = self.rotation_path();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .with_context(|| format!("{} is not a valid rotation state", path.display())),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err).with_context(|| format!("failed to read {}", path.display())),
+        }
+    }
+
+    /// What every `ca.pem` written now must hold: the CA, or the old and new CA together while a
+    /// rotation is in progress.
+    pub fn trust_pem(&self) -> Result<String> {
+        let in_progress = self
+            .read_rotation()?
+            .is_some_and(|r| r.phase != Phase::Finished);
+        let path = if in_progress {
+            self.bundle_path()
+        } else {
+            self.ca_cert()
+        };
+        std::fs::read_to_string(&path).with_context(|| format!("failed to read {}", path.display()))
+    }
+
     /// The inventory (empty when there is none yet).
     pub fn read_inventory(&self) -> Result<Inventory> {
         let path = self.inventory_path();
@@ -126,4 +162,34 @@ mod tests {
         let home = Home::resolve(None, Some(Path::new("/b"))).unwrap();
         assert_eq!(home.daemon_dir(), Path::new("/b/daemon"));
     }
+}
+
+/// Where a CA rotation stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// `--begin` done: every ca.pem trusts both CAs; leaves are still from the old CA.
+    Begun,
+    /// `--reissue` done: every leaf is from the new CA; ca.pem still trusts both.
+    Reissued,
+    /// `--finish` done: only the new CA is trusted; the old key is archived.
+    Finished,
+}
+
+/// A CA rotation's state (`rotation.json` in the home).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Rotation {
+    /// Where it stands.
+    pub phase: Phase,
+    /// The old CA's serial.
+    pub old_serial: String,
+    /// The old CA's certificate, PEM.
+    pub old_cert_pem: String,
+    /// Where the old CA's key is archived (0400, never deleted).
+    pub old_key_archive: PathBuf,
+    /// The new CA's serial.
+    pub new_serial: String,
+    /// When the rotation began.
+    #[serde(with = "time::serde::rfc3339")]
+    pub started: time::OffsetDateTime,
 }

@@ -94,6 +94,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             report::print_renew(&report, args.json)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::RotateCa(args) => {
+            let report = commands::rotate::run(&args, &env, now)?;
+            report::print_rotate(&report, args.json)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Verify(args) => {
             let report = commands::verify::run(&args, &env, now)?;
             report::print_verify(&report, args.json)?;

@@ -581,3 +581,101 @@ pub fn print_renew(report: &RenewReport, json: bool) -> anyhow::Result<()> {
     }
     write_stdout(&out)
 }
+
+/// What `rotate-ca` did, or where the rotation stands.
+#[derive(Debug, Serialize)]
+pub struct RotateReport {
+    /// `status`, `begin`, `reissue` or `finish`.
+    pub step: String,
+    /// The phase after this run.
+    pub phase: Option<crate::home::Phase>,
+    /// The old CA's serial.
+    pub old_serial: Option<String>,
+    /// The new CA's serial.
+    pub new_serial: Option<String>,
+    /// Where the old CA's key is archived.
+    pub old_key_archive: Option<PathBuf>,
+    /// The ca.pem files rewritten.
+    pub rewritten: Vec<PathBuf>,
+    /// The certificates re-issued.
+    pub renewed: Vec<Renewed>,
+    /// Daemon directories whose dockerd must be restarted.
+    pub restart: Vec<PathBuf>,
+    /// Client directories whose files must be copied to their users.
+    pub distribute: Vec<PathBuf>,
+    /// What to do next.
+    pub next: String,
+}
+
+/// Prints what `rotate-ca` did.
+pub fn print_rotate(report: &RotateReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        return write_stdout(&(serde_json::to_string_pretty(report)? + "\n"));
+    }
+    let mut out = String::new();
+    match report.step.as_str() {
+        "begin" => {
+            let _ = writeln!(
+                out,
+                "Began a CA rotation: the new CA (serial {}) signs from now on; every ca.pem trusts old and new.",
+                report.new_serial.as_deref().unwrap_or("?")
+            );
+        }
+        "reissue" => {
+            let _ = writeln!(
+                out,
+                "Re-issued {} certificate(s) under the new CA.",
+                report.renewed.len()
+            );
+        }
+        "finish" => {
+            let _ = writeln!(
+                out,
+                "Finished the CA rotation: every ca.pem now trusts the new CA only."
+            );
+        }
+        _ => {
+            let phase = match report.phase {
+                None => "no rotation has been started".to_string(),
+                Some(phase) => format!("the last rotation is at phase {phase:?}"),
+            };
+            let _ = writeln!(out, "CA rotation: {phase}.");
+        }
+    }
+    if let (Some(archive), "begin" | "finish") = (&report.old_key_archive, report.step.as_str()) {
+        let _ = writeln!(
+            out,
+            "The old CA's key is archived at {} (0400).",
+            archive.display()
+        );
+    }
+    for item in &report.renewed {
+        let _ = writeln!(
+            out,
+            "  {:7} {} -> serial {}",
+            item.role,
+            item.name,
+            item.new_serial.as_deref().unwrap_or("?")
+        );
+    }
+    if !report.rewritten.is_empty() {
+        out.push_str("\nRewrote:\n");
+        for path in &report.rewritten {
+            let _ = writeln!(out, "  {}", path.display());
+        }
+    }
+    if !report.restart.is_empty() {
+        out.push_str("\nRestart these daemons (dockerd does not reload its TLS files):\n");
+        for dir in &report.restart {
+            let _ = writeln!(out, "  {}", dir.display());
+        }
+    }
+    if !report.distribute.is_empty() {
+        out.push_str("\nCopy the new files of these client directories to their users:\n");
+        for dir in &report.distribute {
+            let _ = writeln!(out, "  {}", dir.display());
+        }
+    }
+    let _ = writeln!(out, "\nNext: {}.", report.next);
+    write_stdout(&out)
+}

@@ -249,8 +249,7 @@ fn issue(
     }
     let _lock = home.lock()?;
     let ca = home.read_ca()?;
-    let ca_pem = std::fs::read_to_string(home.ca_cert())
-        .with_context(|| format!("failed to read {}", home.ca_cert().display()))?;
+    let ca_pem = home.trust_pem()?;
     let mut inventory = home.read_inventory()?;
     let targets: Vec<PathBuf> = jobs
         .iter()

@@ -4,4 +4,5 @@ pub mod init;
 pub mod issue;
 pub mod list;
 pub mod renew;
+pub mod rotate;
 pub mod verify;

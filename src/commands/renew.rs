@@ -1,6 +1,8 @@
 //! `dockcert renew`: re-issue what expires soon — a new key, the same role, subject and SANs —
 //! into every directory the inventory knows, the old files kept as backups.
 
+use std::path::PathBuf;
+
 use anyhow::{Result, anyhow, bail};
 use time::{Duration, OffsetDateTime};
 
@@ -8,9 +10,9 @@ use crate::Env;
 use crate::cli::RenewArgs;
 use crate::commands::issue::{LeafJob, sign_all};
 use crate::home::Home;
-use crate::inventory::Record;
+use crate::inventory::{Inventory, Record};
 use crate::names;
-use crate::pki::{CLOCK_SKEW_ALLOWANCE, KeyType, Role};
+use crate::pki::{CLOCK_SKEW_ALLOWANCE, Ca, KeyType, Role};
 use crate::report::{RenewReport, Renewed};
 use crate::store::{self, CERT_MODE, KEY_MODE, Plan};
 
@@ -49,62 +51,93 @@ pub fn run(args: &RenewArgs, env: &Env, now: OffsetDateTime) -> Result<RenewRepo
         return Ok(report);
     }
     let ca = home.read_ca()?;
-    let ca_days_left = (ca.not_after - now).whole_days();
-    let jobs = due
-        .iter()
-        .map(|record| job_for(record, ca_days_left))
-        .collect::<Result<Vec<_>>>()?;
-    let issued = if args.dry_run {
-        Vec::new()
-    } else {
-        sign_all(&ca, &jobs, now, &inventory)?
-    };
-
     let mut plan = Plan::default();
-    for (index, (record, job)) in due.iter().zip(&jobs).enumerate() {
-        let new_serial = issued.get(index).map(|cert| cert.spec.serial.hex());
-        let new_not_after = issued.get(index).map(|cert| cert.spec.validity.not_after);
-        for location in &record.locations {
-            let Some(layout) = location.docker_layout() else {
-                continue;
-            };
-            let files = layout.files_in(&location.dir);
-            if let Some(cert) = issued.get(index) {
-                plan.add(files.cert.clone(), cert.cert_pem.as_bytes(), CERT_MODE);
-                plan.add(files.key.clone(), cert.key_pem.as_bytes(), KEY_MODE);
-            }
-            let list = if job.role == Role::Server {
-                &mut report.restart
-            } else {
-                &mut report.distribute
-            };
-            if !list.contains(&location.dir) {
-                list.push(location.dir.clone());
-            }
-        }
-        if let (Some(cert), Some(serial)) = (issued.get(index), &new_serial) {
-            inventory.replace(&record.serial, serial);
-            inventory.add(Record {
-                locations: record.locations.clone(),
-                ..Record::new(cert, Vec::new())
-            });
-        }
-        report.renewed.push(Renewed {
-            role: record.role.clone(),
-            name: record.name.clone(),
-            old_serial: record.serial.clone(),
-            old_not_after: record.not_after,
-            new_serial,
-            new_not_after,
-            days: job.days,
-        });
-    }
+    let outcome = reissue(&ca, &due, &mut inventory, &mut plan, now, args.dry_run)?;
+    report.renewed = outcome.renewed;
+    report.restart = outcome.restart;
+    report.distribute = outcome.distribute;
     if !args.dry_run {
         plan.add_state(home.inventory_path(), inventory.to_json(), 0o600);
         // Renewal replaces the files it made before: --force semantics, with backups.
         store::apply(&plan, true, now)?;
     }
     Ok(report)
+}
+
+/// What re-issuing did.
+pub struct Reissued {
+    /// Each certificate, old and new.
+    pub renewed: Vec<Renewed>,
+    /// Daemon directories to restart.
+    pub restart: Vec<PathBuf>,
+    /// Client directories to distribute.
+    pub distribute: Vec<PathBuf>,
+}
+
+/// Re-issues `records` under `ca` into every directory they were written to: the files go into
+/// `plan` (certificate and key; `ca.pem` is left alone), the new records into `inventory`. With
+/// `dry_run`, nothing is signed and only the report is made.
+pub fn reissue(
+    ca: &Ca,
+    records: &[Record],
+    inventory: &mut Inventory,
+    plan: &mut Plan,
+    now: OffsetDateTime,
+    dry_run: bool,
+) -> Result<Reissued> {
+    let ca_days_left = (ca.not_after - now).whole_days();
+    let jobs = records
+        .iter()
+        .map(|record| job_for(record, ca_days_left))
+        .collect::<Result<Vec<_>>>()?;
+    let issued = if dry_run {
+        Vec::new()
+    } else {
+        sign_all(ca, &jobs, now, inventory)?
+    };
+    let mut out = Reissued {
+        renewed: Vec::new(),
+        restart: Vec::new(),
+        distribute: Vec::new(),
+    };
+    for (index, (record, job)) in records.iter().zip(&jobs).enumerate() {
+        let cert = issued.get(index);
+        for location in &record.locations {
+            let Some(layout) = location.docker_layout() else {
+                continue;
+            };
+            let files = layout.files_in(&location.dir);
+            if let Some(cert) = cert {
+                plan.add(files.cert, cert.cert_pem.as_bytes(), CERT_MODE);
+                plan.add(files.key, cert.key_pem.as_bytes(), KEY_MODE);
+            }
+            let list = if job.role == Role::Server {
+                &mut out.restart
+            } else {
+                &mut out.distribute
+            };
+            if !list.contains(&location.dir) {
+                list.push(location.dir.clone());
+            }
+        }
+        if let Some(cert) = cert {
+            inventory.replace(&record.serial, &cert.spec.serial.hex());
+            inventory.add(Record {
+                locations: record.locations.clone(),
+                ..Record::new(cert, Vec::new())
+            });
+        }
+        out.renewed.push(Renewed {
+            role: record.role.clone(),
+            name: record.name.clone(),
+            old_serial: record.serial.clone(),
+            old_not_after: record.not_after,
+            new_serial: cert.map(|c| c.spec.serial.hex()),
+            new_not_after: cert.map(|c| c.spec.validity.not_after),
+            days: job.days,
+        });
+    }
+    Ok(out)
 }
 
 /// The same certificate again: role, name, SANs and key type; the same validity length, but never

@@ -281,3 +281,123 @@ fn renew_reissues_what_expires_everywhere_it_was_written() {
         "renewed server and client",
     );
 }
+
+/// A copy of a client directory as a user holds it: it does not change when the source does.
+fn snapshot_client(sb: &Sandbox, from: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let dir = sb.root.join(name);
+    fs::create_dir(&dir).unwrap();
+    for file in ["ca.pem", "cert.pem", "key.pem"] {
+        fs::copy(from.join(file), dir.join(file)).unwrap();
+    }
+    dir
+}
+
+fn rotate(sb: &Sandbox, step: &str) -> serde_json::Value {
+    let mut args = vec!["rotate-ca", "--json"];
+    if !step.is_empty() {
+        args.push(step);
+    }
+    json(&sb.run(&args))
+}
+
+#[test]
+fn a_ca_rotation_never_cuts_anyone_off() {
+    let sb = Sandbox::new();
+    sb.init_ok(&[]);
+    let old_ca = fs::read_to_string(sb.dockcert_home().join("ca/ca.pem")).unwrap();
+    let old_key = fs::read_to_string(sb.dockcert_home().join("ca/ca-key.pem")).unwrap();
+    assert_eq!(
+        rotate(&sb, "")["next"],
+        "no rotation in progress; 'dockcert rotate-ca --begin' starts one"
+    );
+    let err = assert_one_line_error(&sb.run(&["rotate-ca", "--finish"]));
+    assert!(err.contains("no rotation to finish"), "{err}");
+
+    // Step 1: bundles everywhere, leaves untouched.
+    let old_server = fs::read_to_string(sb.daemon_dir().join("server-cert.pem")).unwrap();
+    let report = rotate(&sb, "--begin");
+    assert_eq!(report["phase"], "begun");
+    let bundle = fs::read_to_string(sb.daemon_dir().join("ca.pem")).unwrap();
+    assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 2);
+    assert!(bundle.starts_with(&old_ca));
+    assert_eq!(
+        fs::read_to_string(sb.cert_path().join("ca.pem")).unwrap(),
+        bundle
+    );
+    assert_eq!(
+        fs::read_to_string(sb.daemon_dir().join("server-cert.pem")).unwrap(),
+        old_server
+    );
+    let archive = std::path::PathBuf::from(report["old_key_archive"].as_str().unwrap());
+    assert_eq!(
+        fs::read_to_string(&archive).unwrap(),
+        old_key,
+        "the old key is archived"
+    );
+    assert_eq!(mode(&archive), 0o400);
+    let err = assert_one_line_error(&sb.run(&["rotate-ca", "--finish"]));
+    assert!(err.contains("--reissue' first"), "{err}");
+    // A user's copy of the client files after step 1: old certificate, bundle.
+    let old_client = snapshot_client(&sb, &sb.cert_path(), "old-client");
+
+    let peers = have_peers("a_ca_rotation_never_cuts_anyone_off");
+    if peers {
+        let daemon = Dockerd::start(&sb.daemon_dir());
+        assert_success(
+            &docker_version(&sb, daemon.port(), &old_client),
+            "after --begin: old client",
+        );
+    }
+
+    // Step 2: every leaf re-issued under the new CA; bundles stay.
+    let report = rotate(&sb, "--reissue");
+    assert_eq!(report["renewed"].as_array().unwrap().len(), 2);
+    assert_ne!(
+        fs::read_to_string(sb.daemon_dir().join("server-cert.pem")).unwrap(),
+        old_server
+    );
+    assert_eq!(
+        fs::read_to_string(sb.cert_path().join("ca.pem")).unwrap(),
+        bundle
+    );
+    if peers {
+        let daemon = Dockerd::start(&sb.daemon_dir());
+        assert_success(
+            &docker_version(&sb, daemon.port(), &old_client),
+            "after --reissue: old client",
+        );
+        assert_success(
+            &docker_version(&sb, daemon.port(), &sb.cert_path()),
+            "after --reissue: new client",
+        );
+    }
+
+    // Step 3: only the new CA.
+    let report = rotate(&sb, "--finish");
+    assert_eq!(report["phase"], "finished");
+    let new_ca = fs::read_to_string(sb.dockcert_home().join("ca/ca.pem")).unwrap();
+    assert_eq!(
+        fs::read_to_string(sb.daemon_dir().join("ca.pem")).unwrap(),
+        new_ca
+    );
+    assert_eq!(new_ca.matches("BEGIN CERTIFICATE").count(), 1);
+    assert!(archive.exists(), "the archived key is never deleted");
+    if peers {
+        let daemon = Dockerd::start(&sb.daemon_dir());
+        let out = docker_version(&sb, daemon.port(), &old_client);
+        assert!(
+            !out.status.success(),
+            "after --finish the old client is refused"
+        );
+        assert!(stderr(&out).contains("bad certificate"), "{}", stderr(&out));
+        assert_success(
+            &docker_version(&sb, daemon.port(), &sb.cert_path()),
+            "after --finish: new client",
+        );
+    }
+    // Issuing works with the new CA afterwards.
+    assert_success(
+        &sb.run(&["issue", "client", "--name", "after"]),
+        "issue after rotation",
+    );
+}
