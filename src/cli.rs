@@ -41,6 +41,8 @@ pub enum Command {
     Renew(RenewArgs),
     /// Replace the CA in three steps without cutting anyone off.
     RotateCa(RotateArgs),
+    /// Adopt an existing CA, such as one made with Docker's openssl guide.
+    ImportCa(ImportArgs),
 }
 
 /// Options of `dockcert init`.
@@ -108,6 +110,15 @@ pub struct InitArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// Store the CA key encrypted (PKCS#8 PBES2, PBKDF2-HMAC-SHA256 600,000 iterations,
+    /// AES-256-CBC); the passphrase comes from --passphrase-file, $DOCKCERT_CA_PASSPHRASE or a prompt.
+    #[arg(long)]
+    pub encrypt_ca_key: bool,
+
+    /// A file whose first line is the CA key's passphrase (with --encrypt-ca-key).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+
     /// Print the summary as one JSON document.
     #[arg(long)]
     pub json: bool,
@@ -165,6 +176,20 @@ pub struct HomeArgs {
     /// dockcert's home, where the CA is kept [default: $DOCKCERT_HOME, else ~/.local/share/dockcert].
     #[arg(long, value_name = "DIR")]
     pub home: Option<PathBuf>,
+
+    /// A file whose first line is the passphrase of an encrypted CA key [default:
+    /// $DOCKCERT_CA_PASSPHRASE, else a prompt].
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl HomeArgs {
+    /// Where the CA key's passphrase comes from.
+    pub fn passphrase(&self) -> crate::passphrase::Source {
+        crate::passphrase::Source {
+            file: self.passphrase_file.clone(),
+        }
+    }
 }
 
 /// What `dockcert issue` makes.
@@ -235,14 +260,9 @@ pub struct IssueServerArgs {
 /// Options shared by `issue client` and `issue server`.
 #[derive(Debug, Args)]
 pub struct IssueCommon {
-    /// Validity in days.
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 365,
-        allow_negative_numbers = true
-    )]
-    pub days: i64,
+    /// Validity in days [default: 365, or until the CA expires if that is sooner].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub days: Option<i64>,
 
     /// Key algorithm: ecdsa-p256, ecdsa-p384, ed25519, rsa-2048, rsa-3072 or rsa-4096.
     #[arg(long, value_name = "TYPE", default_value = "ecdsa-p256")]
@@ -338,6 +358,45 @@ pub struct RotateArgs {
     /// Key algorithm of the new CA (with --begin).
     #[arg(long, value_name = "TYPE", default_value = "ecdsa-p256")]
     pub key_type: KeyType,
+
+    /// Store the new CA key encrypted (with --begin; the default when the current one is).
+    #[arg(long)]
+    pub encrypt_ca_key: bool,
+
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub home: HomeArgs,
+}
+
+/// Options of `dockcert import-ca`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # The CA made with Docker's openssl guide (its key may be encrypted: -aes256)\n  \
+    DOCKCERT_CA_PASSPHRASE=... dockcert import-ca --cert ca.pem --key ca-key.pem\n  \
+    dockcert import-ca --cert ca.pem --key ca-key.pem --encrypt-ca-key --passphrase-file pass.txt\n\n\
+    Accepted keys: PKCS#8 (plain or ENCRYPTED PRIVATE KEY), PKCS#1 RSA and SEC1 EC keys, and\n\
+    OpenSSL's legacy 'Proc-Type: 4,ENCRYPTED' form.")]
+pub struct ImportArgs {
+    /// The CA certificate (PEM or DER).
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+
+    /// The CA's private key.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+
+    /// Store the CA key encrypted (PKCS#8 PBES2, PBKDF2-HMAC-SHA256 600,000 iterations,
+    /// AES-256-CBC).
+    #[arg(long)]
+    pub encrypt_ca_key: bool,
+
+    /// Replace a CA already in the home (the old files are kept as timestamped backups).
+    #[arg(long)]
+    pub force: bool,
 
     /// Print the result as one JSON document.
     #[arg(long)]

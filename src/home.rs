@@ -123,8 +123,9 @@ impl Home {
         }
     }
 
-    /// The CA kept in this home, ready to sign.
-    pub fn read_ca(&self) -> Result<Ca> {
+    /// The CA kept in this home, ready to sign (its key decrypted with `passphrase` if it is
+    /// stored encrypted).
+    pub fn read_ca(&self, passphrase: &crate::passphrase::Source) -> Result<Ca> {
         let (cert_path, key_path) = (self.ca_cert(), self.ca_key());
         if !cert_path.exists() && !key_path.exists() {
             bail!(
@@ -135,13 +136,20 @@ impl Home {
         }
         let cert = std::fs::read_to_string(&cert_path)
             .with_context(|| format!("failed to read {}", cert_path.display()))?;
-        let key_pem = Zeroizing::new(
-            std::fs::read_to_string(&key_path)
+        let bytes = Zeroizing::new(
+            std::fs::read(&key_path)
                 .with_context(|| format!("failed to read {}", key_path.display()))?,
         );
-        // A clear error for an encrypted or foreign key before the crypto library's.
-        crate::load::parse_private_key(&key_path, key_pem.as_bytes())?;
-        Ca::from_pem(&cert, &key_pem).with_context(|| {
+        let key = match crate::load::parse_private_key(&key_path, &bytes) {
+            Ok(key) => key,
+            Err(crate::load::LoadError::EncryptedKey { .. }) => {
+                let secret = passphrase.get("to decrypt the CA key", false)?;
+                crate::keycrypt::decrypt_key_file(&key_path, &bytes, secret.as_bytes())?
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let der = crate::load::to_pkcs8(&key)?;
+        Ca::from_pem(&cert, &crate::keycrypt::pkcs8_pem(&der)).with_context(|| {
             format!(
                 "cannot use the CA in {} ({})",
                 self.root.join("ca").display(),

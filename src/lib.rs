@@ -12,8 +12,10 @@ pub mod finding;
 pub mod home;
 pub mod http;
 pub mod inventory;
+pub mod keycrypt;
 pub mod load;
 pub mod names;
+pub mod passphrase;
 pub mod pki;
 pub mod report;
 pub mod store;
@@ -97,6 +99,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::RotateCa(args) => {
             let report = commands::rotate::run(&args, &env, now)?;
             report::print_rotate(&report, args.json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ImportCa(args) => {
+            let report = commands::import::run(&args, &env, now)?;
+            report::print_import(&report, args.json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(args) => {

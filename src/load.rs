@@ -328,6 +328,43 @@ pub fn same_public_key(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// The key as PKCS#8 DER, whatever it was stored as (PKCS#1 RSA and SEC1 EC keys are converted).
+pub fn to_pkcs8(key: &KeyFile) -> Result<zeroize::Zeroizing<Vec<u8>>, LoadError> {
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::signature::{
+        ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, EcdsaKeyPair,
+    };
+    let unusable = |what: &str| {
+        malformed(
+            &key.path,
+            format!("holds a {} key that cannot be read ({what})", key.format),
+        )
+    };
+    let der = match &key.der {
+        PrivateKeyDer::Pkcs8(der) => der.secret_pkcs8_der().to_vec(),
+        PrivateKeyDer::Pkcs1(der) => aws_lc_rs::rsa::KeyPair::from_der(der.secret_pkcs1_der())
+            .map_err(|_| unusable("not an RSA key"))?
+            .as_der()
+            .map_err(|_| unusable("cannot re-encode it"))?
+            .as_ref()
+            .to_vec(),
+        PrivateKeyDer::Sec1(der) => {
+            let bytes = der.secret_sec1_der();
+            let pair = EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_ASN1_SIGNING, bytes)
+                .or_else(|_| {
+                    EcdsaKeyPair::from_private_key_der(&ECDSA_P384_SHA384_ASN1_SIGNING, bytes)
+                })
+                .map_err(|_| unusable("only P-256 and P-384 EC keys are supported"))?;
+            pair.to_pkcs8v1()
+                .map_err(|_| unusable("cannot re-encode it"))?
+                .as_ref()
+                .to_vec()
+        }
+        _ => return Err(unusable("unknown format")),
+    };
+    Ok(zeroize::Zeroizing::new(der))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -367,6 +367,8 @@ pub struct IssueReport {
     pub files: Vec<FileEntry>,
     /// The inventory that records them.
     pub inventory: PathBuf,
+    /// Anything the user should know (a shortened validity).
+    pub notes: Vec<String>,
 }
 
 /// Prints what `issue` made.
@@ -381,6 +383,9 @@ pub fn print_issue(report: &IssueReport, json: bool) -> anyhow::Result<()> {
         "Issued {count} certificate{}:",
         if count == 1 { "" } else { "s" }
     );
+    for note in &report.notes {
+        let _ = writeln!(out, "Note: {note}.");
+    }
     for cert in &report.certificates {
         let _ = writeln!(
             out,
@@ -677,5 +682,61 @@ pub fn print_rotate(report: &RotateReport, json: bool) -> anyhow::Result<()> {
         }
     }
     let _ = writeln!(out, "\nNext: {}.", report.next);
+    write_stdout(&out)
+}
+
+/// What `import-ca` adopted.
+#[derive(Debug, Serialize)]
+pub struct ImportReport {
+    /// The CA's subject.
+    pub subject: String,
+    /// Its serial.
+    pub serial: String,
+    /// When it expires.
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
+    /// Days until then.
+    pub days_left: i64,
+    /// How its key was stored (PKCS#8, PKCS#1, SEC1).
+    pub key_format: String,
+    /// Whether dockcert stores it encrypted.
+    pub encrypted_at_rest: bool,
+    /// The files written.
+    pub files: Vec<PathBuf>,
+}
+
+/// Prints what `import-ca` adopted.
+pub fn print_import(report: &ImportReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        return write_stdout(&(serde_json::to_string_pretty(report)? + "\n"));
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Adopted the CA {} (serial {}).",
+        report.subject, report.serial
+    );
+    let _ = writeln!(
+        out,
+        "It expires {} ({} days).",
+        report.not_after.date(),
+        report.days_left
+    );
+    let _ = writeln!(
+        out,
+        "Its {} key is stored as PKCS#8{}.",
+        report.key_format,
+        if report.encrypted_at_rest {
+            ", encrypted"
+        } else {
+            ""
+        }
+    );
+    for path in &report.files {
+        let _ = writeln!(out, "  {}", path.display());
+    }
+    out.push_str(
+        "\nNext: 'dockcert issue client --name NAME' and 'dockcert issue server --name HOST'.\n",
+    );
     write_stdout(&out)
 }

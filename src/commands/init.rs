@@ -94,6 +94,14 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     let targets: Vec<PathBuf> = files.iter().map(|(path, _, _)| path.clone()).collect();
     // Refuse before the slow part (RSA key generation); apply() checks again just before writing.
     store::check_targets(&targets, args.force)?;
+    let passphrase = if args.encrypt_ca_key {
+        let source = crate::passphrase::Source {
+            file: args.passphrase_file.clone(),
+        };
+        Some(source.get("to encrypt the new CA key", true)?)
+    } else {
+        None
+    };
     let _lock = home.lock()?;
     let mut inventory = home.read_inventory()?;
 
@@ -125,11 +133,19 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     let client_spec = spec(Role::Client, client_cn, vec![], args.days)?;
     let client_cert = ca.sign(client_spec, &client_key, args.key_type)?;
 
+    // The CA key at rest: encrypted when asked (leaf keys never are: dockerd cannot read them).
+    let ca_key_pem = match &passphrase {
+        Some(secret) => {
+            let der = pem::parse(ca_issued.key_pem.as_bytes())?.into_contents();
+            zeroize::Zeroizing::new(crate::keycrypt::encrypt_pkcs8(&der, secret.as_bytes())?)
+        }
+        None => ca_issued.key_pem.clone(),
+    };
     let mut plan = Plan::default();
     for (path, part, _) in &files {
         let (contents, mode) = match part {
             Part::CaCert => (&ca_issued.cert_pem, CERT_MODE),
-            Part::CaKey => (&*ca_issued.key_pem, KEY_MODE),
+            Part::CaKey => (&*ca_key_pem, KEY_MODE),
             Part::ServerCert => (&server.cert_pem, CERT_MODE),
             Part::ServerKey => (&*server.key_pem, KEY_MODE),
             Part::ClientCert => (&client_cert.cert_pem, CERT_MODE),

@@ -16,6 +16,9 @@ use crate::pki::{Ca, CertSpec, Issued, KeyType, MAX_DAYS, Role, Serial, Validity
 use crate::report::{CertEntry, FileEntry, IssueReport};
 use crate::store::{self, CERT_MODE, KEY_MODE, Plan};
 
+/// Validity of an issued certificate when --days is not given.
+pub const DEFAULT_DAYS: i64 = 365;
+
 /// One leaf certificate to issue into one directory.
 #[derive(Clone, Debug)]
 pub struct LeafJob {
@@ -54,7 +57,7 @@ pub fn client(args: &IssueClientArgs, env: &Env, now: OffsetDateTime) -> Result<
         sans: Vec::new(),
         dir,
         key_type: args.common.key_type,
-        days: args.common.days,
+        days: DEFAULT_DAYS,
     };
     issue(&home, vec![job], &args.common, now)
 }
@@ -121,7 +124,7 @@ fn server_job(
         sans,
         dir: crate::absolute(&dir)?,
         key_type: common.key_type,
-        days: common.days,
+        days: DEFAULT_DAYS,
     })
 }
 
@@ -237,18 +240,36 @@ pub fn sign_all(
 
 fn issue(
     home: &Home,
-    jobs: Vec<LeafJob>,
+    mut jobs: Vec<LeafJob>,
     common: &IssueCommon,
     now: OffsetDateTime,
 ) -> Result<IssueReport> {
-    if !(1..=MAX_DAYS).contains(&common.days) {
-        bail!(
-            "--days {}: give a number of days from 1 to {MAX_DAYS}",
-            common.days
-        );
+    if let Some(days) = common.days
+        && !(1..=MAX_DAYS).contains(&days)
+    {
+        bail!("--days {days}: give a number of days from 1 to {MAX_DAYS}");
     }
     let _lock = home.lock()?;
-    let ca = home.read_ca()?;
+    let ca = home.read_ca(&common.home.passphrase())?;
+    // An explicit --days that outlives the CA is refused (by Ca::sign); the default is shortened.
+    let ca_days_left = (ca.not_after - now).whole_days();
+    let days = common.days.unwrap_or(DEFAULT_DAYS.min(ca_days_left));
+    if days < 1 {
+        bail!(
+            "the CA expires on {}: rotate it first ('dockcert rotate-ca --begin')",
+            ca.not_after.date()
+        );
+    }
+    let mut notes = Vec::new();
+    if common.days.is_none() && days < DEFAULT_DAYS {
+        notes.push(format!(
+            "valid for {days} days instead of {DEFAULT_DAYS}: the CA expires on {}",
+            ca.not_after.date()
+        ));
+    }
+    for job in &mut jobs {
+        job.days = days;
+    }
     let ca_pem = home.trust_pem()?;
     let mut inventory = home.read_inventory()?;
     let targets: Vec<PathBuf> = jobs
@@ -290,6 +311,7 @@ fn issue(
             })
             .collect(),
         inventory: home.inventory_path(),
+        notes,
     })
 }
 

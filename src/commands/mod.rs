@@ -1,5 +1,6 @@
 //! One module per subcommand: glue only (resolve paths -> pki -> store -> report).
 
+pub mod import;
 pub mod init;
 pub mod issue;
 pub mod list;

@@ -50,7 +50,7 @@ pub fn run(args: &RenewArgs, env: &Env, now: OffsetDateTime) -> Result<RenewRepo
     if due.is_empty() {
         return Ok(report);
     }
-    let ca = home.read_ca()?;
+    let ca = home.read_ca(&args.home.passphrase())?;
     let mut plan = Plan::default();
     let outcome = reissue(&ca, &due, &mut inventory, &mut plan, now, args.dry_run)?;
     report.renewed = outcome.renewed;

@@ -57,7 +57,7 @@ pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateRe
             );
         };
         report.step = "reissue".to_string();
-        let ca = home.read_ca()?;
+        let ca = home.read_ca(&args.home.passphrase())?;
         let leaves: Vec<Record> = inventory
             .current()
             .filter(|r| matches!(r.role(), Some(Role::Server | Role::Client)))
@@ -124,7 +124,7 @@ fn begin(
     }
     report.step = "begin".to_string();
     // The current CA must be usable: it is what everyone trusts until the end of the rotation.
-    home.read_ca()?;
+    home.read_ca(&args.home.passphrase())?;
     let old_cert = std::fs::read_to_string(home.ca_cert())
         .with_context(|| format!("failed to read {}", home.ca_cert().display()))?;
     let old_key = zeroize::Zeroizing::new(
@@ -147,6 +147,18 @@ fn begin(
         serial,
     };
     let (_, new_ca) = pki::self_signed_ca(spec, key, args.key_type)?;
+    // The new key is stored encrypted when asked, or when the current one is.
+    let encrypt = args.encrypt_ca_key || old_key.contains("ENCRYPTED");
+    let new_key_pem = if encrypt {
+        let secret = args
+            .home
+            .passphrase()
+            .get("to encrypt the new CA key", true)?;
+        let der = pem::parse(new_ca.key_pem.as_bytes())?.into_contents();
+        zeroize::Zeroizing::new(crate::keycrypt::encrypt_pkcs8(&der, secret.as_bytes())?)
+    } else {
+        new_ca.key_pem.clone()
+    };
     let bundle = format!("{}{}", ensure_newline(&old_cert), new_ca.cert_pem);
 
     let archive = home.root().join("ca").join("archive");
@@ -160,7 +172,7 @@ fn begin(
     plan.add(old_key_archive.clone(), old_key.as_bytes(), KEY_MODE);
     // The archive above is the old CA's copy; the active files are replaced in place.
     plan.add_state(home.ca_cert(), new_ca.cert_pem.as_bytes(), CERT_MODE);
-    plan.add_state(home.ca_key(), new_ca.key_pem.as_bytes(), KEY_MODE);
+    plan.add_state(home.ca_key(), new_key_pem.as_bytes(), KEY_MODE);
     plan.add_state(home.bundle_path(), bundle.as_bytes(), CERT_MODE);
     let (daemons, clients) = leaf_dirs(inventory);
     for dir in daemons.iter().chain(&clients) {

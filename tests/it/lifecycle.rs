@@ -401,3 +401,257 @@ fn a_ca_rotation_never_cuts_anyone_off() {
         "issue after rotation",
     );
 }
+
+fn openssl_in(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert_success(&out, &format!("openssl {}", args.join(" ")));
+}
+
+/// A CA and a server certificate (SAN 127.0.0.1) the way Docker's guide makes them, RSA-2048 to
+/// keep the test fast; `key_args` choose how the CA key is stored.
+fn openssl_recipe_ca(dir: &std::path::Path, key_args: &[&str]) {
+    fs::create_dir_all(dir).unwrap();
+    let mut genrsa = vec!["genrsa", "-out", "ca-key.pem"];
+    genrsa.extend_from_slice(key_args);
+    genrsa.push("2048");
+    openssl_in(dir, &genrsa);
+    openssl_in(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-x509",
+            "-days",
+            "365",
+            "-key",
+            "ca-key.pem",
+            "-passin",
+            "pass:s3cret",
+            "-sha256",
+            "-out",
+            "ca.pem",
+            "-subj",
+            "/CN=recipe CA",
+        ],
+    );
+    openssl_in(dir, &["genrsa", "-out", "server-key.pem", "2048"]);
+    openssl_in(
+        dir,
+        &[
+            "req",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-sha256",
+            "-new",
+            "-key",
+            "server-key.pem",
+            "-out",
+            "server.csr",
+        ],
+    );
+    fs::write(
+        dir.join("extfile.cnf"),
+        "subjectAltName = IP:127.0.0.1\nextendedKeyUsage = serverAuth\n",
+    )
+    .unwrap();
+    openssl_in(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-days",
+            "365",
+            "-sha256",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-passin",
+            "pass:s3cret",
+            "-CAcreateserial",
+            "-out",
+            "server-cert.pem",
+            "-extfile",
+            "extfile.cnf",
+        ],
+    );
+}
+
+#[test]
+fn import_ca_adopts_a_ca_made_by_the_openssl_recipe() {
+    if !require_peer(
+        "openssl",
+        "import_ca_adopts_a_ca_made_by_the_openssl_recipe",
+    ) {
+        return;
+    }
+    let cases: [(&str, &[&str], bool); 4] = [
+        ("pkcs8-plain", &[], false),
+        ("pkcs1-plain", &["-traditional"], false),
+        (
+            "pkcs8-aes256",
+            &["-aes256", "-passout", "pass:s3cret"],
+            true,
+        ),
+        (
+            "legacy-aes256",
+            &["-aes256", "-passout", "pass:s3cret", "-traditional"],
+            true,
+        ),
+    ];
+    let mut last = None;
+    for (name, key_args, encrypted) in cases {
+        let sb = Sandbox::new();
+        let recipe = sb.root.join("recipe");
+        openssl_recipe_ca(&recipe, key_args);
+        let key_text = fs::read_to_string(recipe.join("ca-key.pem")).unwrap();
+        assert_eq!(
+            key_text.contains("ENCRYPTED"),
+            encrypted,
+            "{name}: {key_text:.60}"
+        );
+        let import = |pass: Option<&str>| {
+            let mut cmd = sb.dockcert();
+            cmd.args(["import-ca", "--cert"])
+                .arg(recipe.join("ca.pem"))
+                .arg("--key")
+                .arg(recipe.join("ca-key.pem"));
+            if let Some(pass) = pass {
+                cmd.env("DOCKCERT_CA_PASSPHRASE", pass);
+            }
+            cmd.output().unwrap()
+        };
+        if encrypted {
+            let err = assert_one_line_error(&import(None));
+            assert!(err.contains("DOCKCERT_CA_PASSPHRASE"), "{name}: {err}");
+            let err = assert_one_line_error(&import(Some("wrong")));
+            assert!(err.contains("wrong passphrase"), "{name}: {err}");
+        }
+        let out = import(Some("s3cret"));
+        assert_success(&out, &format!("{name}: import-ca"));
+        assert!(
+            stdout(&out).contains("Adopted the CA CN=recipe CA"),
+            "{}",
+            stdout(&out)
+        );
+        let stored = fs::read_to_string(sb.dockcert_home().join("ca/ca-key.pem")).unwrap();
+        assert!(
+            stored.starts_with("-----BEGIN PRIVATE KEY-----"),
+            "{name}: stored as plain PKCS#8"
+        );
+        assert_eq!(mode(&sb.dockcert_home().join("ca/ca-key.pem")), 0o400);
+        assert_success(
+            &sb.run(&["issue", "client", "--name", "alice"]),
+            &format!("{name}: issue client"),
+        );
+        last = Some((sb, recipe));
+    }
+
+    // A server certificate from the openssl recipe, a client from dockcert: the docker CLI works.
+    let (sb, recipe) = last.unwrap();
+    if have_peers("import_ca_adopts_a_ca_made_by_the_openssl_recipe") {
+        let daemon = Dockerd::start(&recipe);
+        let alice = sb.dockcert_home().join("clients/alice");
+        assert_success(
+            &docker_version(&sb, daemon.port(), &alice),
+            "recipe daemon, dockcert client",
+        );
+    }
+
+    // A server certificate is not a CA.
+    let err = assert_one_line_error(
+        &sb.dockcert()
+            .args(["import-ca", "--force", "--cert"])
+            .arg(recipe.join("server-cert.pem"))
+            .arg("--key")
+            .arg(recipe.join("server-key.pem"))
+            .output()
+            .unwrap(),
+    );
+    assert!(err.contains("is not a CA certificate"), "{err}");
+}
+
+#[test]
+fn an_encrypted_ca_key_is_readable_by_openssl_and_needs_its_passphrase() {
+    let sb = Sandbox::new();
+    let pass_file = sb.root.join("pass.txt");
+    fs::write(&pass_file, "correct horse battery\n").unwrap();
+    sb.init_ok(&[
+        "--encrypt-ca-key",
+        "--passphrase-file",
+        pass_file.to_str().unwrap(),
+    ]);
+    let key = sb.dockcert_home().join("ca/ca-key.pem");
+    assert!(
+        fs::read_to_string(&key)
+            .unwrap()
+            .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    );
+    // The leaf keys are never encrypted.
+    assert!(
+        fs::read_to_string(sb.cert_path().join("key.pem"))
+            .unwrap()
+            .starts_with("-----BEGIN PRIVATE KEY-----")
+    );
+
+    if require_peer("openssl", "an_encrypted_ca_key_is_readable_by_openssl") {
+        let out = Command::new("openssl")
+            .args([
+                "pkey",
+                "-noout",
+                "-passin",
+                "pass:correct horse battery",
+                "-in",
+            ])
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert_success(&out, "openssl pkey reads the encrypted CA key");
+        let out = Command::new("openssl")
+            .args(["asn1parse", "-in"])
+            .arg(&key)
+            .output()
+            .unwrap();
+        let text = stdout(&out);
+        for needle in [
+            "PBES2",
+            "PBKDF2",
+            "hmacWithSHA256",
+            "aes-256-cbc",
+            ":0927C0",
+        ] {
+            assert!(
+                text.contains(needle),
+                "{needle} (600000 = 0x0927C0 iterations):\n{text}"
+            );
+        }
+    }
+
+    // Issuing needs the passphrase; a wrong one is a clear error.
+    let err = assert_one_line_error(&sb.run(&["issue", "client", "--name", "bob"]));
+    assert!(
+        err.contains("DOCKCERT_CA_PASSPHRASE") && err.contains("--passphrase-file"),
+        "{err}"
+    );
+    let out = sb
+        .dockcert()
+        .env("DOCKCERT_CA_PASSPHRASE", "wrong")
+        .args(["issue", "client", "--name", "bob"])
+        .output()
+        .unwrap();
+    let err = assert_one_line_error(&out);
+    assert!(err.contains("wrong passphrase"), "{err}");
+    let out = sb
+        .dockcert()
+        .env("DOCKCERT_CA_PASSPHRASE", "correct horse battery")
+        .args(["issue", "client", "--name", "bob"])
+        .output()
+        .unwrap();
+    assert_success(&out, "issue with the passphrase");
+}
