@@ -139,8 +139,10 @@ fn check(plan: &Plan, force: bool) -> Result<()> {
 /// and nothing that exists unless `force`.
 pub fn check_targets(paths: &[PathBuf], force: bool) -> Result<()> {
     let mut existing = Vec::new();
-    for (index, path) in paths.iter().enumerate() {
-        if paths[..index].contains(path) {
+    let mut planned = std::collections::HashSet::with_capacity(paths.len());
+    let mut checked_dirs = std::collections::HashSet::new();
+    for path in paths {
+        if !planned.insert(path) {
             bail!(
                 "{} is planned twice; give the directories distinct paths",
                 path.display()
@@ -150,7 +152,9 @@ pub fn check_targets(paths: &[PathBuf], force: bool) -> Result<()> {
             bail!("internal error: {} is not an absolute path", path.display());
         }
         let parent = parent_of(path)?;
-        check_directory_path(parent)?;
+        if checked_dirs.insert(parent) {
+            check_directory_path(parent)?;
+        }
         match fs::symlink_metadata(path) {
             Ok(meta) if meta.file_type().is_symlink() => bail!(
                 "{} is a symbolic link; refusing to write a key or certificate through it \
@@ -287,17 +291,19 @@ fn effective_uid() -> u32 {
 struct Run {
     created_dirs: Vec<PathBuf>,
     written: Vec<Written>,
-    /// A temporary file not yet renamed into place.
-    temp: Option<PathBuf>,
+    /// Temporary files, in plan order; those from `placed` on are not yet moved into place.
+    temps: Vec<PathBuf>,
+    /// How many of `temps` are in place.
+    placed: usize,
 }
 
 impl Run {
     fn roll_back(&mut self) -> Result<()> {
         let mut failures = Vec::new();
-        if let Some(temp) = self.temp.take()
-            && let Err(err) = fs::remove_file(&temp)
-        {
-            failures.push(format!("remove {}: {err}", temp.display()));
+        for temp in self.temps.drain(..).skip(self.placed) {
+            if let Err(err) = fs::remove_file(&temp) {
+                failures.push(format!("remove {}: {err}", temp.display()));
+            }
         }
         for written in self.written.drain(..).rev() {
             let restored = match &written.backup {
@@ -321,12 +327,33 @@ impl Run {
     }
 }
 
+/// Above this many files, durability is ensured by one `syncfs` per filesystem before and after
+/// the files are moved into place, instead of one `fsync` per file and per directory: the same
+/// guarantee (contents on disk before any name points to them, names on disk before we return),
+/// thousands of times fewer flushes for `issue server --from`.
+const BATCH_SYNC_THRESHOLD: usize = 24;
+
 fn write_all(plan: &Plan, now: OffsetDateTime, run: &mut Run) -> Result<()> {
-    for (index, file) in plan.files.iter().enumerate() {
+    let batch = plan.files.len() > BATCH_SYNC_THRESHOLD;
+    // 1. Directories, 0700.
+    for file in &plan.files {
+        create_dirs(parent_of(&file.path)?, run, !batch)?;
+    }
+    // 2. Every file's contents in a temporary file beside it, with its final mode.
+    let mut temps = Vec::with_capacity(plan.files.len());
+    for file in &plan.files {
+        temps.push(write_temp(file, run, !batch)?);
+    }
+    if batch {
+        sync_filesystems(plan)?;
+    }
+    // 3. Into place, one by one (each step undoable).
+    for (index, (file, temp)) in plan.files.iter().zip(&temps).enumerate() {
         fault_point(index)?;
-        let parent = parent_of(&file.path)?;
-        create_dirs(parent, run)?;
-        write_one(file, now, run)?;
+        place(file, temp, now, run, !batch)?;
+    }
+    if batch {
+        sync_filesystems(plan)?;
     }
     Ok(())
 }
@@ -341,7 +368,7 @@ fn fault_point(_index: usize) -> Result<()> {
 use tests::fault_point;
 
 /// Creates the missing directories of `dir`, each 0700 whatever the umask.
-fn create_dirs(dir: &Path, run: &mut Run) -> Result<()> {
+fn create_dirs(dir: &Path, run: &mut Run, fsync_parent: bool) -> Result<()> {
     let mut missing = Vec::new();
     let mut current = dir;
     while fs::symlink_metadata(current).is_err() {
@@ -357,27 +384,41 @@ fn create_dirs(dir: &Path, run: &mut Run) -> Result<()> {
         // mkdir's mode is masked by the umask; set it exactly.
         fs::set_permissions(&path, fs::Permissions::from_mode(DIR_MODE))
             .with_context(|| format!("failed to set the mode of {}", path.display()))?;
-        sync_dir(parent_of(&path)?)?;
+        if fsync_parent {
+            sync_dir(parent_of(&path)?)?;
+        }
     }
     Ok(())
 }
 
-fn write_one(file: &PlannedFile, now: OffsetDateTime, run: &mut Run) -> Result<()> {
+/// Writes `file`'s contents to a new temporary file in its directory, with its final mode set on
+/// the open descriptor, fsynced unless the whole plan is synced at once.
+fn write_temp(file: &PlannedFile, run: &mut Run, fsync: bool) -> Result<PathBuf> {
     let parent = parent_of(&file.path)?;
     let name = file
         .path
         .file_name()
         .ok_or_else(|| anyhow!("{} has no file name", file.path.display()))?;
     let (temp_path, mut temp) = create_temp(parent, name)?;
-    run.temp = Some(temp_path.clone());
+    run.temps.push(temp_path.clone());
     temp.write_all(&file.contents)
-        .and_then(|()| temp.sync_all())
+        .and_then(|()| if fsync { temp.sync_all() } else { Ok(()) })
         .with_context(|| format!("failed to write {}", file.path.display()))?;
     // fchmod on the open descriptor: the final mode, independent of the umask.
     temp.set_permissions(fs::Permissions::from_mode(file.mode))
         .with_context(|| format!("failed to set the mode of {}", temp_path.display()))?;
-    drop(temp);
+    Ok(temp_path)
+}
 
+/// Moves a written temporary file to its target: linked when the target does not exist (so a
+/// file that appeared meanwhile is never clobbered), renamed over it after a backup otherwise.
+fn place(
+    file: &PlannedFile,
+    temp_path: &Path,
+    now: OffsetDateTime,
+    run: &mut Run,
+    fsync_dir: bool,
+) -> Result<()> {
     let exists = fs::symlink_metadata(&file.path).is_ok();
     let backup = if exists {
         // State is replaced in place; its previous version is kept for a rollback only.
@@ -387,9 +428,9 @@ fn write_one(file: &PlannedFile, now: OffsetDateTime, run: &mut Run) -> Result<(
     };
     let placed = match &backup {
         // The old file is safe under its backup name; replace it atomically.
-        Some(_) => fs::rename(&temp_path, &file.path),
+        Some(_) => fs::rename(temp_path, &file.path),
         // link() fails if the target appeared meanwhile: nothing is ever clobbered silently.
-        None => fs::hard_link(&temp_path, &file.path),
+        None => fs::hard_link(temp_path, &file.path),
     };
     if let Err(err) = placed {
         if let Some(backup) = &backup {
@@ -405,11 +446,37 @@ fn write_one(file: &PlannedFile, now: OffsetDateTime, run: &mut Run) -> Result<(
         backup: backup.clone(),
     });
     if backup.is_none() {
-        fs::remove_file(&temp_path)
+        fs::remove_file(temp_path)
             .with_context(|| format!("failed to remove {}", temp_path.display()))?;
     }
-    run.temp = None;
-    sync_dir(parent)
+    run.placed += 1;
+    if fsync_dir {
+        sync_dir(parent_of(&file.path)?)?;
+    }
+    Ok(())
+}
+
+/// One `syncfs` per filesystem the plan writes to.
+fn sync_filesystems(plan: &Plan) -> Result<()> {
+    let mut seen = Vec::new();
+    for file in &plan.files {
+        let dir = parent_of(&file.path)?;
+        let meta =
+            fs::metadata(dir).with_context(|| format!("failed to inspect {}", dir.display()))?;
+        if seen.contains(&meta.dev()) {
+            continue;
+        }
+        seen.push(meta.dev());
+        let handle =
+            File::open(dir).with_context(|| format!("failed to open {}", dir.display()))?;
+        use std::os::fd::AsRawFd;
+        // SAFETY: syncfs on a descriptor we own and keep open for the call.
+        if unsafe { libc::syncfs(handle.as_raw_fd()) } != 0 {
+            return Err(io::Error::last_os_error())
+                .with_context(|| format!("failed to sync the filesystem of {}", dir.display()));
+        }
+    }
+    Ok(())
 }
 
 fn create_temp(dir: &Path, name: &std::ffi::OsStr) -> Result<(PathBuf, File)> {
@@ -478,7 +545,7 @@ pub fn lock(path: &Path) -> Result<Lock> {
     let parent = parent_of(path)?;
     check_directory_path(parent)?;
     // Directories made for the lock stay: they are the home the run is about to use.
-    create_dirs(parent, &mut Run::default())?;
+    create_dirs(parent, &mut Run::default(), true)?;
     let file = OpenOptions::new()
         .read(true)
         .write(true)
