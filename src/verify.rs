@@ -915,18 +915,24 @@ fn reissue_command(host: &TcpHost, cert: &CertSummary) -> String {
         Err(_) => format!("DNS:{}", host.host),
     };
     let defaults = ["DNS:localhost", "IP:127.0.0.1", "IP:::1"];
-    let mut sans = vec![wanted.clone()];
-    sans.extend(
-        cert.sans
-            .iter()
-            .filter(|s| !defaults.contains(&s.as_str()) && **s != wanted)
-            .cloned(),
+    let others: Vec<String> = cert
+        .sans
+        .iter()
+        .filter(|s| !defaults.contains(&s.as_str()) && **s != wanted)
+        .cloned()
+        .collect();
+    let name = wanted
+        .split_once(':')
+        .map_or(wanted.as_str(), |(_, name)| name);
+    let mut command = format!("dockcert issue server --name {name}");
+    if !others.is_empty() {
+        command.push_str(&format!(" --san {}", others.join(",")));
+    }
+    command.push_str(
+        " on the machine that holds dockcert's CA (same CA, so clients need nothing new); then point \
+         dockerd's --tlscert/--tlskey at the new files and restart it",
     );
-    format!(
-        "dockcert init --san {} --force (this makes a new CA and client certificate too: restart dockerd with \
-         the new server files and copy the new client files to every client)",
-        sans.join(",")
-    )
+    command
 }
 
 /// Environment pitfalls, as warnings.
@@ -1044,9 +1050,8 @@ mod tests {
             host: "10.0.0.9".into(),
             port: 2376,
         };
-        assert!(
-            reissue_command(&host, &cert)
-                .starts_with("dockcert init --san IP:10.0.0.9,DNS:d.example --force")
-        );
+        assert!(reissue_command(&host, &cert).starts_with(
+            "dockcert issue server --name 10.0.0.9 --san DNS:d.example on the machine"
+        ));
     }
 }

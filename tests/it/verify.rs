@@ -156,7 +156,7 @@ fn verify_against_a_real_dockerd() {
         "{text}"
     );
     assert!(
-        text.contains("dockcert init --san IP:127.0.0.2 --force"),
+        text.contains("dockcert issue server --name 127.0.0.2 on the machine"),
         "{text}"
     );
 }
