@@ -43,6 +43,11 @@ pub enum Command {
     RotateCa(RotateArgs),
     /// Adopt an existing CA, such as one made with Docker's openssl guide.
     ImportCa(ImportArgs),
+    /// Write a docker CLI context that uses a client's certificates.
+    #[command(subcommand)]
+    Context(ContextAction),
+    /// Print the shell commands that point the docker CLI at a TLS daemon (eval "$(dockcert env)").
+    Env(EnvArgs),
 }
 
 /// Options of `dockcert init`.
@@ -405,4 +410,90 @@ pub struct ImportArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub home: HomeArgs,
+}
+
+/// What `dockcert context` does.
+#[derive(Debug, Subcommand)]
+pub enum ContextAction {
+    /// Create a context in the docker CLI's store, exactly as `docker context create` would.
+    Create(ContextCreateArgs),
+}
+
+/// Options of `dockcert context create`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    dockcert context create prod --host tcp://203.0.113.7:2376 --use\n  \
+    dockcert context create ci --host tcp://docker.example.com:2376 --cert-path ~/.local/share/dockcert/clients/ci\n  \
+    docker --context prod version\n\n\
+    The context holds copies of the files; 'dockcert renew' refreshes them.")]
+pub struct ContextCreateArgs {
+    /// The context's name (as the docker CLI allows: ^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$).
+    pub name: String,
+
+    /// The daemon, tcp://HOST[:PORT].
+    #[arg(long, short = 'H', value_name = "URL")]
+    pub host: String,
+
+    /// The client files to copy into the context [default: $DOCKER_CERT_PATH, else ~/.docker].
+    #[arg(long, value_name = "DIR")]
+    pub cert_path: Option<PathBuf>,
+
+    /// A description shown by `docker context ls`.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+
+    /// Make it the current context (`currentContext` in config.json; other keys are kept).
+    #[arg(long = "use")]
+    pub use_it: bool,
+
+    /// Replace a context of the same name (its old files are kept as backups).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub home: HomeArgs,
+}
+
+/// The shells `dockcert env` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    /// bash (and sh, ksh).
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Windows cmd.exe.
+    Cmd,
+}
+
+/// Options of `dockcert env`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    eval \"$(dockcert env --host tcp://203.0.113.7:2376)\"\n  \
+    dockcert env --shell fish --host tcp://203.0.113.7:2376 | source\n  \
+    eval \"$(dockcert env --unset)\"")]
+pub struct EnvArgs {
+    /// The daemon, tcp://HOST[:PORT] [default: $DOCKER_HOST].
+    #[arg(long, short = 'H', value_name = "URL")]
+    pub host: Option<String>,
+
+    /// The client files' directory [default: $DOCKER_CERT_PATH, else ~/.docker].
+    #[arg(long, value_name = "DIR")]
+    pub cert_path: Option<PathBuf>,
+
+    /// The shell to write for [default: from $SHELL, else bash].
+    #[arg(long, value_enum)]
+    pub shell: Option<Shell>,
+
+    /// Print the commands that unset the variables instead.
+    #[arg(long)]
+    pub unset: bool,
 }

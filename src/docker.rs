@@ -13,6 +13,9 @@ pub enum Layout {
     Daemon,
     /// A docker CLI directory (`DOCKER_CERT_PATH`, `~/.docker`): `ca.pem`, `cert.pem`, `key.pem`.
     Client,
+    /// A docker context's TLS copies (`contexts/tls/<id>/docker/`): `ca.pem`, `cert.pem`, `key.pem`,
+    /// all 0600 as the docker CLI writes them.
+    Context,
 }
 
 /// The three files of one TLS party.
@@ -31,7 +34,7 @@ impl Layout {
     pub fn files_in(self, dir: &Path) -> TlsFiles {
         let (cert, key) = match self {
             Layout::Daemon => ("server-cert.pem", "server-key.pem"),
-            Layout::Client => ("cert.pem", "key.pem"),
+            Layout::Client | Layout::Context => ("cert.pem", "key.pem"),
         };
         TlsFiles {
             ca: dir.join("ca.pem"),
@@ -39,6 +42,68 @@ impl Layout {
             key: dir.join(key),
         }
     }
+}
+
+impl Layout {
+    /// The mode of its certificate files (`ca.pem` and the certificate).
+    pub fn cert_mode(self) -> u32 {
+        match self {
+            Layout::Context => 0o600,
+            _ => crate::store::CERT_MODE,
+        }
+    }
+
+    /// The mode of its key file.
+    pub fn key_mode(self) -> u32 {
+        match self {
+            Layout::Context => 0o600,
+            _ => crate::store::KEY_MODE,
+        }
+    }
+}
+
+/// The docker CLI's configuration directory: `DOCKER_CONFIG`, else `~/.docker`.
+pub fn docker_config_dir(docker_config: Option<&Path>, home_dir: Option<&Path>) -> Option<PathBuf> {
+    docker_config
+        .map(Path::to_path_buf)
+        .or_else(|| home_dir.map(|home| home.join(".docker")))
+}
+
+/// A context's directory name in the store: the SHA-256 of its name, in hex.
+pub fn context_id(name: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, name.as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks a context name as the docker CLI does (`^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$`, not `default`).
+pub fn check_context_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let rest_ok = name.len() >= 2 && chars.all(|c| c.is_ascii_alphanumeric() || "_.+-".contains(c));
+    if !(first_ok && rest_ok) {
+        return Err(format!(
+            "context name '{name}' is invalid: the docker CLI accepts ^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$ \
+             (at least two characters)"
+        ));
+    }
+    if name == "default" {
+        return Err("\"default\" is a reserved context name; choose another".to_string());
+    }
+    Ok(())
+}
+
+/// A context's `meta.json`, byte for byte as `docker context create` writes it.
+pub fn context_meta_json(name: &str, description: Option<&str>, host: &str) -> String {
+    let mut metadata = serde_json::Map::new();
+    if let Some(description) = description {
+        metadata.insert("Description".into(), description.into());
+    }
+    serde_json::json!({
+        "Name": name,
+        "Metadata": metadata,
+        "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": false}},
+    })
+    .to_string()
 }
 
 /// Where the docker CLI reads its TLS files: `DOCKER_CERT_PATH`, else `~/.docker`.
@@ -207,6 +272,24 @@ mod tests {
         assert_eq!(args[5], "-H=0.0.0.0:2376");
         let env = client_env("[::1]", Path::new("/c"));
         assert_eq!(env[0], ("DOCKER_HOST", "tcp://[::1]:2376".to_string()));
+    }
+
+    #[test]
+    fn contexts_are_stored_as_the_cli_stores_them() {
+        // `echo -n ctx1 | sha256sum`, and what `docker context create ctx1 --description "my d"` wrote.
+        assert_eq!(
+            context_id("ctx1"),
+            "8f9d61fac39402898f831bfec31c774438bb77be6a0cbd47c83cf53d31858372"
+        );
+        assert_eq!(
+            context_meta_json("ctx1", Some("my d"), "tcp://127.0.0.1:2376"),
+            r#"{"Name":"ctx1","Metadata":{"Description":"my d"},"Endpoints":{"docker":{"Host":"tcp://127.0.0.1:2376","SkipTLSVerify":false}}}"#
+        );
+        assert!(context_meta_json("c2", None, "tcp://h:1").contains(r#""Metadata":{}"#));
+        assert!(check_context_name("prod-1.eu").is_ok());
+        for bad in ["a", "bad/name", "-x", "default", "has space"] {
+            assert!(check_context_name(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -26,8 +26,8 @@ pub struct Inventory {
 /// Where a certificate was written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
-    /// `daemon` (ca.pem, server-cert.pem, server-key.pem), `client` (ca.pem, cert.pem, key.pem)
-    /// or `ca` (ca.pem, ca-key.pem).
+    /// `daemon` (ca.pem, server-cert.pem, server-key.pem), `client` (ca.pem, cert.pem, key.pem),
+    /// `context` (a docker context's copies of a client's files) or `ca` (ca.pem, ca-key.pem).
     pub layout: String,
     /// The directory.
     pub dir: PathBuf,
@@ -40,6 +40,7 @@ impl Location {
             layout: match layout {
                 Layout::Daemon => "daemon",
                 Layout::Client => "client",
+                Layout::Context => "context",
             }
             .to_string(),
             dir,
@@ -51,6 +52,7 @@ impl Location {
         match self.layout.as_str() {
             "daemon" => Some(Layout::Daemon),
             "client" => Some(Layout::Client),
+            "context" => Some(Layout::Context),
             _ => None,
         }
     }

@@ -45,6 +45,10 @@ pub struct Env {
     pub requests_ca_bundle: Option<String>,
     /// `CURL_CA_BUNDLE` (likewise).
     pub curl_ca_bundle: Option<String>,
+    /// `DOCKER_CONFIG`: the docker CLI's configuration directory.
+    pub docker_config: Option<PathBuf>,
+    /// `SHELL`.
+    pub shell: Option<String>,
 }
 
 impl Env {
@@ -60,6 +64,8 @@ impl Env {
             docker_tls_verify: text("DOCKER_TLS_VERIFY"),
             requests_ca_bundle: text("REQUESTS_CA_BUNDLE"),
             curl_ca_bundle: text("CURL_CA_BUNDLE"),
+            docker_config: var("DOCKER_CONFIG").map(PathBuf::from),
+            shell: text("SHELL"),
         }
     }
 }
@@ -104,6 +110,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::ImportCa(args) => {
             let report = commands::import::run(&args, &env, now)?;
             report::print_import(&report, args.json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Context(cli::ContextAction::Create(args)) => {
+            let report = commands::context::create(&args, &env, now)?;
+            report::print_context(&report, args.json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Env(args) => {
+            let text = commands::env::run(&args, &env)?;
+            report::print_text(&text)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(args) => {

@@ -740,3 +740,62 @@ pub fn print_import(report: &ImportReport, json: bool) -> anyhow::Result<()> {
     );
     write_stdout(&out)
 }
+
+/// Prints text as it is (for `env`).
+pub fn print_text(text: &str) -> anyhow::Result<()> {
+    write_stdout(text)
+}
+
+/// What `context create` wrote.
+#[derive(Debug, Serialize)]
+pub struct ContextReport {
+    /// The context's name.
+    pub name: String,
+    /// Its docker endpoint.
+    pub host: String,
+    /// Its meta.json.
+    pub meta: PathBuf,
+    /// The directory of its TLS copies.
+    pub tls_dir: PathBuf,
+    /// Whether it is now the current context.
+    pub current: bool,
+    /// Whether dockcert's inventory records the copies (so that renewal refreshes them).
+    pub recorded: bool,
+    /// Files kept as backups (a replaced context, config.json).
+    pub backups: Vec<PathBuf>,
+}
+
+/// Prints what `context create` wrote.
+pub fn print_context(report: &ContextReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        return write_stdout(&(serde_json::to_string_pretty(report)? + "\n"));
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Created the docker context '{}' for {}.",
+        report.name, report.host
+    );
+    let _ = writeln!(out, "  {}", report.meta.display());
+    let _ = writeln!(
+        out,
+        "  {}/{{ca,cert,key}}.pem (0600)",
+        report.tls_dir.display()
+    );
+    if report.recorded {
+        out.push_str("Its certificate is in dockcert's inventory: 'dockcert renew' refreshes these copies.\n");
+    }
+    if report.current {
+        let _ = writeln!(
+            out,
+            "It is now the current context: 'docker version' uses it."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Use it with 'docker --context {0} version' or 'docker context use {0}'.",
+            report.name
+        );
+    }
+    write_stdout(&out)
+}

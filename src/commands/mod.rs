@@ -1,5 +1,7 @@
 //! One module per subcommand: glue only (resolve paths -> pki -> store -> report).
 
+pub mod context;
+pub mod env;
 pub mod import;
 pub mod init;
 pub mod issue;

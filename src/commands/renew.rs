@@ -9,12 +9,13 @@ use time::{Duration, OffsetDateTime};
 use crate::Env;
 use crate::cli::RenewArgs;
 use crate::commands::issue::{LeafJob, sign_all};
+use crate::docker::Layout;
 use crate::home::Home;
 use crate::inventory::{Inventory, Record};
 use crate::names;
 use crate::pki::{CLOCK_SKEW_ALLOWANCE, Ca, KeyType, Role};
 use crate::report::{RenewReport, Renewed};
-use crate::store::{self, CERT_MODE, KEY_MODE, Plan};
+use crate::store::{self, Plan};
 
 /// Runs `renew`.
 pub fn run(args: &RenewArgs, env: &Env, now: OffsetDateTime) -> Result<RenewReport> {
@@ -108,13 +109,26 @@ pub fn reissue(
             };
             let files = layout.files_in(&location.dir);
             if let Some(cert) = cert {
-                plan.add(files.cert, cert.cert_pem.as_bytes(), CERT_MODE);
-                plan.add(files.key, cert.key_pem.as_bytes(), KEY_MODE);
+                add_for_layout(
+                    plan,
+                    layout,
+                    files.cert,
+                    cert.cert_pem.as_bytes(),
+                    layout.cert_mode(),
+                );
+                add_for_layout(
+                    plan,
+                    layout,
+                    files.key,
+                    cert.key_pem.as_bytes(),
+                    layout.key_mode(),
+                );
             }
-            let list = if job.role == Role::Server {
-                &mut out.restart
-            } else {
-                &mut out.distribute
+            // A context's copies live on this machine and are refreshed here: nothing to do.
+            let list = match layout {
+                Layout::Daemon => &mut out.restart,
+                Layout::Client => &mut out.distribute,
+                Layout::Context => continue,
             };
             if !list.contains(&location.dir) {
                 list.push(location.dir.clone());
@@ -138,6 +152,16 @@ pub fn reissue(
         });
     }
     Ok(out)
+}
+
+/// Adds a file for a directory of `layout`. A context's files are copies, replaced without a
+/// backup beside them: the docker CLI warns about every unknown file in a context's TLS bundle.
+pub fn add_for_layout(plan: &mut Plan, layout: Layout, path: PathBuf, contents: &[u8], mode: u32) {
+    if layout == Layout::Context {
+        plan.add_state(path, contents, mode);
+    } else {
+        plan.add(path, contents, mode);
+    }
 }
 
 /// The same certificate again: role, name, SANs and key type; the same validity length, but never

@@ -14,7 +14,8 @@ use time::OffsetDateTime;
 use crate::Env;
 use crate::certinfo::CertSummary;
 use crate::cli::RotateArgs;
-use crate::commands::renew::reissue;
+use crate::commands::renew::{add_for_layout, reissue};
+use crate::docker::Layout;
 use crate::home::{Home, Phase, Rotation};
 use crate::inventory::{Inventory, Location, Record};
 use crate::pki::{self, CertSpec, MAX_DAYS, Role, Validity};
@@ -41,7 +42,7 @@ pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateRe
         distribute: Vec::new(),
         next: String::new(),
     };
-    let (daemons, clients) = leaf_dirs(&inventory);
+    let dirs = leaf_dirs(&inventory);
     if args.begin {
         if in_progress {
             bail!(
@@ -84,9 +85,15 @@ pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateRe
         let new_ca = std::fs::read_to_string(home.ca_cert())
             .with_context(|| format!("failed to read {}", home.ca_cert().display()))?;
         let mut plan = Plan::default();
-        for dir in daemons.iter().chain(&clients) {
+        for (layout, dir) in &dirs {
             let path = dir.join("ca.pem");
-            plan.add(path.clone(), new_ca.as_bytes(), CERT_MODE);
+            add_for_layout(
+                &mut plan,
+                *layout,
+                path.clone(),
+                new_ca.as_bytes(),
+                layout.cert_mode(),
+            );
             report.rewritten.push(path);
         }
         plan.add_state(home.bundle_path(), new_ca.as_bytes(), CERT_MODE);
@@ -95,16 +102,10 @@ pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateRe
         plan.add_state(home.rotation_path(), rotation_json(&rotation)?, 0o600);
         store::apply(&plan, true, now)?;
     }
-    report.restart = if report.step == "status" {
-        Vec::new()
-    } else {
-        daemons
-    };
-    report.distribute = if report.step == "status" {
-        Vec::new()
-    } else {
-        clients
-    };
+    if report.step != "status" {
+        report.restart = of(&dirs, Layout::Daemon);
+        report.distribute = of(&dirs, Layout::Client);
+    }
     report.next = next_step(report.phase).to_string();
     Ok(report)
 }
@@ -174,10 +175,15 @@ fn begin(
     plan.add_state(home.ca_cert(), new_ca.cert_pem.as_bytes(), CERT_MODE);
     plan.add_state(home.ca_key(), new_key_pem.as_bytes(), KEY_MODE);
     plan.add_state(home.bundle_path(), bundle.as_bytes(), CERT_MODE);
-    let (daemons, clients) = leaf_dirs(inventory);
-    for dir in daemons.iter().chain(&clients) {
+    for (layout, dir) in leaf_dirs(inventory) {
         let path = dir.join("ca.pem");
-        plan.add(path.clone(), bundle.as_bytes(), CERT_MODE);
+        add_for_layout(
+            &mut plan,
+            layout,
+            path.clone(),
+            bundle.as_bytes(),
+            layout.cert_mode(),
+        );
         report.rewritten.push(path);
     }
     let new_serial = new_ca.spec.serial.hex();
@@ -224,23 +230,28 @@ fn rotation_json(rotation: &Rotation) -> Result<String> {
     Ok(serde_json::to_string_pretty(rotation)? + "\n")
 }
 
-/// The daemon and client directories of every current leaf.
-fn leaf_dirs(inventory: &Inventory) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let mut daemons = Vec::new();
-    let mut clients = Vec::new();
+/// Every directory of a current leaf, with its layout, daemons first.
+fn leaf_dirs(inventory: &Inventory) -> Vec<(Layout, PathBuf)> {
+    let mut dirs: Vec<(Layout, PathBuf)> = Vec::new();
     for record in inventory.current() {
         for location in &record.locations {
-            let list = match location.docker_layout() {
-                Some(crate::docker::Layout::Daemon) => &mut daemons,
-                Some(crate::docker::Layout::Client) => &mut clients,
-                None => continue,
-            };
-            if !list.contains(&location.dir) {
-                list.push(location.dir.clone());
+            if let Some(layout) = location.docker_layout()
+                && !dirs.iter().any(|(_, dir)| *dir == location.dir)
+            {
+                dirs.push((layout, location.dir.clone()));
             }
         }
     }
-    (daemons, clients)
+    dirs.sort_by_key(|(layout, _)| *layout != Layout::Daemon);
+    dirs
+}
+
+/// The directories of `layout` among `dirs`.
+fn of(dirs: &[(Layout, PathBuf)], layout: Layout) -> Vec<PathBuf> {
+    dirs.iter()
+        .filter(|(l, _)| *l == layout)
+        .map(|(_, dir)| dir.clone())
+        .collect()
 }
 
 fn next_step(phase: Option<Phase>) -> &'static str {

@@ -26,16 +26,25 @@ impl Dockerd {
         Dockerd::start_on(Some(daemon_dir), &["127.0.0.1"])
     }
 
+    /// Serves the daemon files in `daemon_dir` with --tlsverify on 127.0.0.1:`port`.
+    pub fn start_on_port(daemon_dir: &Path, port: u16) -> Dockerd {
+        Dockerd::start_with(Some(daemon_dir), &["127.0.0.1"], vec![port])
+    }
+
     /// Listens on each of `addresses`; with `--tlsverify` and the files in `daemon_dir`, or in
     /// plain HTTP when it is `None`.
     pub fn start_on(daemon_dir: Option<&Path>, addresses: &[&str]) -> Dockerd {
+        let ports: Vec<u16> = addresses.iter().map(|_| free_port()).collect();
+        Dockerd::start_with(daemon_dir, addresses, ports)
+    }
+
+    fn start_with(daemon_dir: Option<&Path>, addresses: &[&str], ports: Vec<u16>) -> Dockerd {
         // A short path: containerd's socket lives under the exec root and unix sockets are limited
         // to 108 bytes.
         let dir = tempfile::Builder::new()
             .prefix("dcd")
             .tempdir_in("/tmp")
             .unwrap();
-        let ports: Vec<u16> = addresses.iter().map(|_| free_port()).collect();
         let mut cmd = Command::new("dockerd");
         if let Some(daemon_dir) = daemon_dir {
             cmd.arg("--tlsverify")

@@ -655,3 +655,165 @@ fn an_encrypted_ca_key_is_readable_by_openssl_and_needs_its_passphrase() {
         .unwrap();
     assert_success(&out, "issue with the passphrase");
 }
+
+#[test]
+fn a_context_written_by_dockcert_works_with_the_docker_cli_and_is_renewed() {
+    let sb = Sandbox::new();
+    sb.init_ok(&["--days", "10"]);
+    let config = sb.root.join("docker-config");
+    fs::create_dir_all(&config).unwrap();
+    fs::write(
+        config.join("config.json"),
+        "{\n\t\"auths\": {},\n\t\"psFormat\": \"table {{.ID}}\"\n}\n",
+    )
+    .unwrap();
+    let port = crate::dockerd::free_port();
+    let host = format!("tcp://127.0.0.1:{port}");
+    let out = sb.run(&[
+        "context",
+        "create",
+        "dc-test",
+        "--host",
+        &host,
+        "--description",
+        "made by dockcert",
+        "--use",
+    ]);
+    assert_success(&out, "context create");
+    let real_id = {
+        let out = Command::new("sh")
+            .args(["-c", "printf %s dc-test | sha256sum"])
+            .output()
+            .unwrap();
+        stdout(&out).split_whitespace().next().unwrap().to_string()
+    };
+    let meta = fs::read_to_string(
+        config
+            .join("contexts/meta")
+            .join(&real_id)
+            .join("meta.json"),
+    )
+    .unwrap();
+    assert_eq!(
+        meta,
+        format!(
+            r#"{{"Name":"dc-test","Metadata":{{"Description":"made by dockcert"}},"Endpoints":{{"docker":{{"Host":"{host}","SkipTLSVerify":false}}}}}}"#
+        )
+    );
+    let tls = config.join("contexts/tls").join(&real_id).join("docker");
+    for name in ["ca.pem", "cert.pem", "key.pem"] {
+        assert_eq!(mode(&tls.join(name)), 0o600, "{name}");
+    }
+    assert_eq!(mode(&tls), 0o700);
+    let cfg = fs::read_to_string(config.join("config.json")).unwrap();
+    assert_eq!(
+        cfg,
+        "{\n\t\"auths\": {},\n\t\"psFormat\": \"table {{.ID}}\",\n\t\"currentContext\": \"dc-test\"\n}\n"
+    );
+    let err = assert_one_line_error(&sb.run(&["context", "create", "dc-test", "--host", &host]));
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    let err = assert_one_line_error(&sb.run(&["context", "create", "default", "--host", &host]));
+    assert!(err.contains("reserved"), "{err}");
+
+    // The real docker CLI lists it and uses it.
+    let docker = |args: &[&str]| {
+        let mut cmd = Command::new("docker");
+        sb.isolate(&mut cmd);
+        cmd.args(args).output().unwrap()
+    };
+    if have_peers("a_context_written_by_dockcert_works_with_the_docker_cli") {
+        let out = docker(&["context", "ls"]);
+        assert_success(&out, "docker context ls");
+        assert!(
+            stdout(&out).contains("dc-test *") && stdout(&out).contains("made by dockcert"),
+            "{}",
+            stdout(&out)
+        );
+    }
+
+    // renew refreshes the context's copies.
+    let old_copy = fs::read_to_string(tls.join("cert.pem")).unwrap();
+    assert_success(&sb.run(&["renew", "--within", "30"]), "renew");
+    let new_copy = fs::read_to_string(tls.join("cert.pem")).unwrap();
+    assert_ne!(new_copy, old_copy);
+    assert_eq!(
+        new_copy,
+        fs::read_to_string(sb.cert_path().join("cert.pem")).unwrap()
+    );
+    assert_eq!(mode(&tls.join("key.pem")), 0o600);
+
+    if have_peers("a_context_written_by_dockcert_works_with_the_docker_cli") {
+        // A dockerd on the port the context names.
+        let daemon = Dockerd::start_on_port(&sb.daemon_dir(), port);
+        let out = docker(&[
+            "--context",
+            "dc-test",
+            "version",
+            "--format",
+            "{{.Server.Version}}",
+        ]);
+        assert_success(&out, "docker --context dc-test version");
+        drop(daemon);
+    }
+}
+
+#[test]
+fn env_prints_what_the_docker_cli_needs_for_each_shell() {
+    let sb = Sandbox::new();
+    sb.init_ok(&[]);
+    let out = sb.run(&["env", "--host", "tcp://127.0.0.1:2376", "--shell", "bash"]);
+    assert_success(&out, "env");
+    let text = stdout(&out);
+    assert!(
+        text.contains("export DOCKER_HOST='tcp://127.0.0.1:2376'"),
+        "{text}"
+    );
+    assert!(text.contains("export DOCKER_TLS_VERIFY='1'"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "export DOCKER_CERT_PATH='{}'",
+            sb.cert_path().display()
+        )),
+        "{text}"
+    );
+    let fish = stdout(&sb.run(&["env", "--host", "tcp://h:2376", "--shell", "fish"]));
+    assert!(
+        fish.contains("set -gx DOCKER_HOST 'tcp://h:2376';"),
+        "{fish}"
+    );
+    let unset = stdout(&sb.run(&["env", "--unset", "--shell", "bash"]));
+    assert_eq!(
+        unset,
+        "unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH\n"
+    );
+    let err = assert_one_line_error(&sb.run(&[
+        "env",
+        "--host",
+        "tcp://h:1",
+        "--cert-path",
+        "/nonexistent",
+    ]));
+    assert!(err.contains("/nonexistent/ca.pem does not exist"), "{err}");
+
+    // eval "$(dockcert env …)" in a real bash, then the real docker CLI.
+    if have_peers("env_prints_what_the_docker_cli_needs_for_each_shell") {
+        let daemon = Dockerd::start(&sb.daemon_dir());
+        let script = format!(
+            "eval \"$(\"$0\" env --host tcp://127.0.0.1:{})\" && docker version --format '{{{{.Server.Version}}}}'",
+            daemon.port()
+        );
+        let mut cmd = Command::new("bash");
+        sb.isolate(&mut cmd);
+        let out = cmd
+            .env_remove("DOCKER_CERT_PATH")
+            .env("DOCKER_CERT_PATH", sb.cert_path())
+            .args(["-c", &script, env!("CARGO_BIN_EXE_dockcert")])
+            .output()
+            .unwrap();
+        assert_success(&out, "eval \"$(dockcert env)\" && docker version");
+        assert!(!stdout(&out).trim().is_empty());
+    }
+}
