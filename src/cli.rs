@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::names::{self, SanArg};
+use crate::names::{self, SanSpec};
 use crate::pki::KeyType;
 
 /// Secure a Docker daemon's remote API with mutual TLS: certificates made right, in one command.
@@ -62,10 +62,11 @@ pub enum Command {
     localhost, 127.0.0.1 and ::1 are always added to the server certificate, after your names.\n\
     Keys are written 0400 and certificates 0444; directories are created 0700.")]
 pub struct InitArgs {
-    /// A name the daemon is reached by: DNS:name, IP:address, or a bare name or address.
-    /// Repeat it or separate names with commas.
-    #[arg(long = "san", value_name = "SAN", value_delimiter = ',', value_parser = parse_san)]
-    pub sans: Vec<SanArg>,
+    /// A name the daemon is reached by: DNS:name, IP:address, or a bare name or address; `auto`
+    /// adds this machine's host name, FQDN and interface addresses. Repeat it or separate names
+    /// with commas.
+    #[arg(long = "san", value_name = "SAN", value_delimiter = ',', value_parser = parse_san_spec)]
+    pub sans: Vec<SanSpec>,
 
     /// The server certificate's common name [default: the first DNS SAN you gave, else localhost].
     #[arg(long, value_name = "NAME")]
@@ -106,6 +107,14 @@ pub struct InitArgs {
     #[arg(long, value_name = "DIR")]
     pub daemon_dir: Option<PathBuf>,
 
+    /// `docker` (the three usual places) or `dind` (a docker:dind DOCKER_TLS_CERTDIR tree).
+    #[arg(long, value_enum, default_value = "docker")]
+    pub layout: InitLayout,
+
+    /// With --layout dind: the directory mounted as the dind container's DOCKER_TLS_CERTDIR.
+    #[arg(long, value_name = "DIR", required_if_eq("layout", "dind"), conflicts_with_all = ["daemon_dir", "client_dir"])]
+    pub certdir: Option<PathBuf>,
+
     /// Where to write the client's ca.pem, cert.pem and key.pem [default: $DOCKER_CERT_PATH, else
     /// ~/.docker].
     #[arg(long, value_name = "DIR")]
@@ -129,8 +138,18 @@ pub struct InitArgs {
     pub json: bool,
 }
 
-fn parse_san(value: &str) -> Result<SanArg, String> {
-    names::parse_san(value)
+fn parse_san_spec(value: &str) -> Result<SanSpec, String> {
+    names::parse_san_spec(value)
+}
+
+/// Where `init` writes the daemon's and the client's files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InitLayout {
+    /// --daemon-dir (ca.pem, server-cert.pem, server-key.pem) and --client-dir (ca.pem, cert.pem,
+    /// key.pem).
+    Docker,
+    /// A docker:dind DOCKER_TLS_CERTDIR under --certdir: ca/cert.pem, server/, client/.
+    Dind,
 }
 
 /// Options of `dockcert verify`.
@@ -244,9 +263,9 @@ pub struct IssueServerArgs {
     )]
     pub name: Option<String>,
 
-    /// More names the daemon is reached by (as for init).
-    #[arg(long = "san", value_name = "SAN", value_delimiter = ',', value_parser = parse_san, conflicts_with = "from")]
-    pub sans: Vec<SanArg>,
+    /// More names the daemon is reached by (as for init; `auto` for this machine's names).
+    #[arg(long = "san", value_name = "SAN", value_delimiter = ',', value_parser = parse_san_spec, conflicts_with = "from")]
+    pub sans: Vec<SanSpec>,
 
     /// A file with one host per line, `NAME [SAN...]` ('#' starts a comment): all are issued in
     /// one run, in parallel, each into <home>/servers/NAME.

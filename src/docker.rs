@@ -16,6 +16,9 @@ pub enum Layout {
     /// A docker context's TLS copies (`contexts/tls/<id>/docker/`): `ca.pem`, `cert.pem`, `key.pem`,
     /// all 0600 as the docker CLI writes them.
     Context,
+    /// The server part of a docker:dind `DOCKER_TLS_CERTDIR` (`server/`): `ca.pem`, `cert.pem`,
+    /// `key.pem`, read by the dind entrypoint's dockerd.
+    DindServer,
 }
 
 /// The three files of one TLS party.
@@ -34,7 +37,7 @@ impl Layout {
     pub fn files_in(self, dir: &Path) -> TlsFiles {
         let (cert, key) = match self {
             Layout::Daemon => ("server-cert.pem", "server-key.pem"),
-            Layout::Client | Layout::Context => ("cert.pem", "key.pem"),
+            Layout::Client | Layout::Context | Layout::DindServer => ("cert.pem", "key.pem"),
         };
         TlsFiles {
             ca: dir.join("ca.pem"),
@@ -45,6 +48,11 @@ impl Layout {
 }
 
 impl Layout {
+    /// Whether a dockerd reads it (and must be restarted when it changes).
+    pub fn is_daemon(self) -> bool {
+        matches!(self, Layout::Daemon | Layout::DindServer)
+    }
+
     /// The mode of its certificate files (`ca.pem` and the certificate).
     pub fn cert_mode(self) -> u32 {
         match self {

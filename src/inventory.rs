@@ -41,6 +41,7 @@ impl Location {
                 Layout::Daemon => "daemon",
                 Layout::Client => "client",
                 Layout::Context => "context",
+                Layout::DindServer => "dind-server",
             }
             .to_string(),
             dir,
@@ -53,6 +54,7 @@ impl Location {
             "daemon" => Some(Layout::Daemon),
             "client" => Some(Layout::Client),
             "context" => Some(Layout::Context),
+            "dind-server" => Some(Layout::DindServer),
             _ => None,
         }
     }

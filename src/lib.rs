@@ -14,6 +14,7 @@ pub mod http;
 pub mod inventory;
 pub mod keycrypt;
 pub mod load;
+pub mod localnames;
 pub mod names;
 pub mod passphrase;
 pub mod pki;

@@ -63,6 +63,49 @@ impl SanArg {
     }
 }
 
+/// A `--san` value: a name, or `auto` (this machine's names, found at run time).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SanSpec {
+    /// One name.
+    Name(SanArg),
+    /// This machine's host name, fully qualified name and interface addresses.
+    Auto,
+}
+
+/// Parses a `--san` value; `auto` asks for this machine's names (write `DNS:auto` for a host
+/// really called auto).
+pub fn parse_san_spec(input: &str) -> Result<SanSpec, String> {
+    if input.trim().eq_ignore_ascii_case("auto") {
+        return Ok(SanSpec::Auto);
+    }
+    parse_san(input).map(SanSpec::Name)
+}
+
+/// The names of `specs`, `auto` replaced by what `discover` finds (asked at most once), and the
+/// names `auto` added.
+pub fn expand(specs: &[SanSpec], discover: impl FnOnce() -> Vec<San>) -> (Vec<SanArg>, Vec<San>) {
+    let mut discover = Some(discover);
+    let mut names = Vec::new();
+    let mut added = Vec::new();
+    for spec in specs {
+        match spec {
+            SanSpec::Name(arg) => names.push(arg.clone()),
+            SanSpec::Auto => {
+                for san in discover.take().map(|f| f()).unwrap_or_default() {
+                    if !names.iter().any(|a: &SanArg| a.san == san) {
+                        added.push(san.clone());
+                        names.push(SanArg {
+                            input: san.to_string(),
+                            san,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    (names, added)
+}
+
 /// The names every server certificate gets, so that a local `docker` works at once.
 pub fn default_sans() -> [San; 3] {
     [
@@ -310,6 +353,30 @@ mod tests {
         assert!(err(&format!("{long_label}.example")).contains("limit is 63"));
         let long_name = vec!["a".repeat(60); 5].join(".");
         assert!(err(&long_name).contains("limit is 253"));
+    }
+
+    #[test]
+    fn auto_is_expanded_once_in_place() {
+        let specs = [
+            parse_san_spec("IP:1.2.3.4").unwrap(),
+            parse_san_spec("AUTO").unwrap(),
+            parse_san_spec("auto").unwrap(),
+        ];
+        let mut calls = 0;
+        let (names, added) = expand(&specs, || {
+            calls += 1;
+            vec![
+                San::Dns("host.example".into()),
+                San::Ip("1.2.3.4".parse().unwrap()),
+            ]
+        });
+        assert_eq!(calls, 1);
+        assert_eq!(added, [San::Dns("host.example".into())]);
+        assert_eq!(names.len(), 2);
+        assert_eq!(
+            parse_san_spec("DNS:auto").unwrap(),
+            SanSpec::Name(parse_san("DNS:auto").unwrap())
+        );
     }
 
     #[test]

@@ -20,6 +20,10 @@ pub struct InitReport {
     pub certificates: Vec<CertEntry>,
     /// Internationalised names converted to punycode.
     pub conversions: Vec<Conversion>,
+    /// The names `--san auto` added.
+    pub discovered: Vec<String>,
+    /// The docker:dind DOCKER_TLS_CERTDIR written (with `--layout dind`).
+    pub dind_certdir: Option<PathBuf>,
     /// The dockerd command line that uses the daemon's files.
     pub dockerd: Vec<String>,
     /// The client environment, in order.
@@ -189,7 +193,20 @@ fn init_text(report: &InitReport) -> String {
             let _ = writeln!(out, "          SANs: {}", cert.sans.join(", "));
         }
     }
-    out.push_str("\nStart the daemon with these flags (or the same keys in daemon.json):\n  ");
+    if !report.discovered.is_empty() {
+        let _ = writeln!(out, "--san auto added: {}", report.discovered.join(", "));
+    }
+    if let Some(certdir) = &report.dind_certdir {
+        let _ = write!(
+            out,
+            "\nMount {0} as the docker:dind container's DOCKER_TLS_CERTDIR (e.g. -v {0}:/certs with \
+             DOCKER_TLS_CERTDIR=/certs):\nits entrypoint then uses server/ as it is (there is no ca/key.pem for it \
+             to regenerate from) and runs the equivalent of:\n  ",
+            certdir.display()
+        );
+    } else {
+        out.push_str("\nStart the daemon with these flags (or the same keys in daemon.json):\n  ");
+    }
     let words: Vec<String> = report.dockerd.iter().map(|w| shell_quote(w)).collect();
     out.push_str(&words.join(" \\\n      "));
     out.push_str("\n\nThen point the docker CLI at it:\n  export");

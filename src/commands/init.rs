@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 
 use crate::Env;
-use crate::cli::InitArgs;
+use crate::cli::{InitArgs, InitLayout};
 use crate::docker::{self, Layout};
 use crate::home::Home;
 use crate::inventory::{Location, Record};
@@ -34,19 +34,52 @@ const MAX_CN_LEN: usize = 64;
 pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport> {
     check_days(args.days, args.ca_days)?;
     let home = Home::resolve(args.home.as_deref(), env.dockcert_home.as_deref())?;
-    let daemon_dir =
-        crate::absolute(&args.daemon_dir.clone().unwrap_or_else(|| home.daemon_dir()))?;
-    let client_dir = match &args.client_dir {
-        Some(dir) => dir.clone(),
-        None => docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
-            .context(
-            "cannot find the docker CLI's directory (no DOCKER_CERT_PATH and no home \
-                 directory); pass --client-dir DIR",
-        )?,
+    let dind = args.layout == InitLayout::Dind;
+    let (daemon_dir, daemon_layout, client_dir, ca_copy) = match (&args.certdir, dind) {
+        (Some(certdir), true) => {
+            // docker:dind's DOCKER_TLS_CERTDIR. No ca/key.pem: with one, the entrypoint regenerates
+            // every certificate at each start; without it, it uses server/ as it is.
+            let certdir = crate::absolute(certdir)?;
+            let ca_copy = certdir.join("ca").join("cert.pem");
+            (
+                certdir.join("server"),
+                Layout::DindServer,
+                certdir.join("client"),
+                Some(ca_copy),
+            )
+        }
+        _ => {
+            let daemon_dir =
+                crate::absolute(&args.daemon_dir.clone().unwrap_or_else(|| home.daemon_dir()))?;
+            let client_dir = match &args.client_dir {
+                Some(dir) => dir.clone(),
+                None => docker::client_cert_dir(
+                    env.docker_cert_path.as_deref(),
+                    env.home_dir.as_deref(),
+                )
+                .context(
+                    "cannot find the docker CLI's directory (no DOCKER_CERT_PATH and no home \
+                         directory); pass --client-dir DIR",
+                )?,
+            };
+            (
+                daemon_dir,
+                Layout::Daemon,
+                crate::absolute(&client_dir)?,
+                None,
+            )
+        }
     };
-    let client_dir = crate::absolute(&client_dir)?;
 
-    let user_sans: Vec<San> = args.sans.iter().map(|arg| arg.san.clone()).collect();
+    let (san_args, discovered) = names::expand(&args.sans, crate::localnames::local_names);
+    let mut user_sans: Vec<San> = san_args.iter().map(|arg| arg.san.clone()).collect();
+    if dind {
+        // The name compose gives the dind service, which its clients dial (tcp://docker:2376).
+        let docker = San::Dns("docker".to_string());
+        if !user_sans.contains(&docker) {
+            user_sans.push(docker);
+        }
+    }
     let sans = names::with_defaults(&user_sans);
     let server_cn = match &args.cn {
         Some(cn) => checked_cn("--cn", cn)?,
@@ -59,15 +92,24 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     };
     let client_cn = checked_cn("--client-cn", &args.client_cn)?;
 
-    let daemon = Layout::Daemon.files_in(&daemon_dir);
+    let daemon = daemon_layout.files_in(&daemon_dir);
     let client = Layout::Client.files_in(&client_dir);
-    let files = [
+    let mut files = vec![
         (home.ca_cert(), Part::CaCert, "CA certificate"),
         (
             home.ca_key(),
             Part::CaKey,
             "CA key (keep it secret; only dockcert needs it)",
         ),
+    ];
+    if let Some(copy) = &ca_copy {
+        files.push((
+            copy.clone(),
+            Part::CaCert,
+            "docker:dind: CA certificate (its key stays in dockcert's home)",
+        ));
+    }
+    files.extend([
         (
             daemon.ca.clone(),
             Part::CaCert,
@@ -90,7 +132,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
             "client: client certificate",
         ),
         (client.key.clone(), Part::ClientKey, "client: client key"),
-    ];
+    ]);
     let targets: Vec<PathBuf> = files.iter().map(|(path, _, _)| path.clone()).collect();
     // Refuse before the slow part (RSA key generation); apply() checks again just before writing.
     store::check_targets(&targets, args.force)?;
@@ -166,7 +208,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     inventory.add(Record::new(&ca_issued, vec![ca_location]));
     inventory.add(Record::new(
         &server,
-        vec![Location::docker(Layout::Daemon, daemon_dir.clone())],
+        vec![Location::docker(daemon_layout, daemon_dir.clone())],
     ));
     inventory.add(Record::new(
         &client_cert,
@@ -193,12 +235,17 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
             .into_iter()
             .map(|issued| CertEntry::new(issued, now))
             .collect(),
-        conversions: args
-            .sans
+        conversions: san_args
             .iter()
             .filter_map(|arg| arg.conversion())
             .map(|(from, to)| Conversion { from, to })
             .collect(),
+        discovered: discovered.iter().map(ToString::to_string).collect(),
+        dind_certdir: args
+            .certdir
+            .as_ref()
+            .filter(|_| dind)
+            .and(daemon_dir.parent().map(Into::into)),
         dockerd: docker::dockerd_args(&daemon),
         client_env: docker::client_env(&first_host, &client_dir)
             .into_iter()

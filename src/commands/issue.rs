@@ -59,12 +59,13 @@ pub fn client(args: &IssueClientArgs, env: &Env, now: OffsetDateTime) -> Result<
         key_type: args.common.key_type,
         days: DEFAULT_DAYS,
     };
-    issue(&home, vec![job], &args.common, now)
+    issue(&home, vec![job], &args.common, Vec::new(), now)
 }
 
 /// Runs `issue server` (one host, or every host of `--from`).
 pub fn server(args: &IssueServerArgs, env: &Env, now: OffsetDateTime) -> Result<IssueReport> {
     let home = home(&args.common, env)?;
+    let mut notes = Vec::new();
     let jobs = match (&args.from, &args.name) {
         (Some(file), _) => {
             let text = std::fs::read_to_string(file)
@@ -76,7 +77,12 @@ pub fn server(args: &IssueServerArgs, env: &Env, now: OffsetDateTime) -> Result<
                 .collect::<Result<Vec<_>>>()?
         }
         (None, Some(name)) => {
-            let sans: Vec<San> = args.sans.iter().map(|arg| arg.san.clone()).collect();
+            let (names, added) = names::expand(&args.sans, crate::localnames::local_names);
+            if !added.is_empty() {
+                let added: Vec<String> = added.iter().map(ToString::to_string).collect();
+                notes.push(format!("--san auto added {}", added.join(", ")));
+            }
+            let sans: Vec<San> = names.into_iter().map(|arg| arg.san).collect();
             vec![server_job(
                 &home,
                 name,
@@ -87,7 +93,7 @@ pub fn server(args: &IssueServerArgs, env: &Env, now: OffsetDateTime) -> Result<
         }
         (None, None) => bail!("give --name HOST or --from FILE"),
     };
-    issue(&home, jobs, &args.common, now)
+    issue(&home, jobs, &args.common, notes, now)
 }
 
 fn home(common: &IssueCommon, env: &Env) -> Result<Home> {
@@ -242,6 +248,7 @@ fn issue(
     home: &Home,
     mut jobs: Vec<LeafJob>,
     common: &IssueCommon,
+    mut notes: Vec<String>,
     now: OffsetDateTime,
 ) -> Result<IssueReport> {
     if let Some(days) = common.days
@@ -260,7 +267,6 @@ fn issue(
             ca.not_after.date()
         );
     }
-    let mut notes = Vec::new();
     if common.days.is_none() && days < DEFAULT_DAYS {
         notes.push(format!(
             "valid for {days} days instead of {DEFAULT_DAYS}: the CA expires on {}",

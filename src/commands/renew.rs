@@ -126,7 +126,7 @@ pub fn reissue(
             }
             // A context's copies live on this machine and are refreshed here: nothing to do.
             let list = match layout {
-                Layout::Daemon => &mut out.restart,
+                Layout::Daemon | Layout::DindServer => &mut out.restart,
                 Layout::Client => &mut out.distribute,
                 Layout::Context => continue,
             };

@@ -103,8 +103,8 @@ pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateRe
         store::apply(&plan, true, now)?;
     }
     if report.step != "status" {
-        report.restart = of(&dirs, Layout::Daemon);
-        report.distribute = of(&dirs, Layout::Client);
+        report.restart = of(&dirs, Layout::is_daemon);
+        report.distribute = of(&dirs, |layout| layout == Layout::Client);
     }
     report.next = next_step(report.phase).to_string();
     Ok(report)
@@ -242,14 +242,14 @@ fn leaf_dirs(inventory: &Inventory) -> Vec<(Layout, PathBuf)> {
             }
         }
     }
-    dirs.sort_by_key(|(layout, _)| *layout != Layout::Daemon);
+    dirs.sort_by_key(|(layout, _)| !layout.is_daemon());
     dirs
 }
 
-/// The directories of `layout` among `dirs`.
-fn of(dirs: &[(Layout, PathBuf)], layout: Layout) -> Vec<PathBuf> {
+/// The directories among `dirs` whose layout is `wanted`.
+fn of(dirs: &[(Layout, PathBuf)], wanted: impl Fn(Layout) -> bool) -> Vec<PathBuf> {
     dirs.iter()
-        .filter(|(l, _)| *l == layout)
+        .filter(|(l, _)| wanted(*l))
         .map(|(_, dir)| dir.clone())
         .collect()
 }

@@ -31,6 +31,22 @@ impl Dockerd {
         Dockerd::start_with(Some(daemon_dir), &["127.0.0.1"], vec![port])
     }
 
+    /// Serves explicit files (`ca`, `cert`, `key`) with --tlsverify on 127.0.0.1, the way the
+    /// docker:dind entrypoint names them.
+    pub fn start_with_files(ca: &Path, cert: &Path, key: &Path) -> Dockerd {
+        let staging = tempfile::tempdir().unwrap();
+        for (from, to) in [
+            (ca, "ca.pem"),
+            (cert, "server-cert.pem"),
+            (key, "server-key.pem"),
+        ] {
+            std::os::unix::fs::symlink(from, staging.path().join(to)).unwrap();
+        }
+        let daemon = Dockerd::start(staging.path());
+        drop(staging);
+        daemon
+    }
+
     /// Listens on each of `addresses`; with `--tlsverify` and the files in `daemon_dir`, or in
     /// plain HTTP when it is `None`.
     pub fn start_on(daemon_dir: Option<&Path>, addresses: &[&str]) -> Dockerd {

@@ -817,3 +817,70 @@ fn env_prints_what_the_docker_cli_needs_for_each_shell() {
         assert!(!stdout(&out).trim().is_empty());
     }
 }
+
+#[test]
+fn a_dind_certdir_works_with_the_paths_its_entrypoint_uses() {
+    let sb = Sandbox::new();
+    let certdir = sb.root.join("dind-certs");
+    let out = sb.run(&[
+        "init",
+        "--layout",
+        "dind",
+        "--certdir",
+        certdir.to_str().unwrap(),
+        "--san",
+        "auto",
+    ]);
+    assert_success(&out, "init --layout dind");
+    let text = stdout(&out);
+    assert!(text.contains("--san auto added:"), "{text}");
+    assert!(text.contains("DOCKER_HOST=tcp://"), "{text}");
+    for file in [
+        "ca/cert.pem",
+        "server/ca.pem",
+        "server/cert.pem",
+        "server/key.pem",
+        "client/ca.pem",
+        "client/cert.pem",
+        "client/key.pem",
+    ] {
+        assert!(certdir.join(file).is_file(), "{file}");
+    }
+    // With a ca/key.pem the entrypoint would regenerate every certificate at each start.
+    assert!(!certdir.join("ca/key.pem").exists());
+    assert_eq!(mode(&certdir.join("server/key.pem")), 0o400);
+    // The dind service name is among the SANs, after the discovered ones.
+    let report = json(&sb.run(&["list", "--json"]));
+    let server = &report["certificates"][1];
+    assert!(
+        server["sans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "DNS:docker"),
+        "{server}"
+    );
+    assert_eq!(server["locations"][0]["layout"], "dind-server");
+
+    if require_peer("openssl", "dind: the entrypoint's openssl verify") {
+        // What the entrypoint runs before it starts dockerd.
+        let out = Command::new("openssl")
+            .args(["verify", "-CAfile"])
+            .arg(certdir.join("server/ca.pem"))
+            .arg(certdir.join("server/cert.pem"))
+            .output()
+            .unwrap();
+        assert_success(&out, "openssl verify -CAfile server/ca.pem server/cert.pem");
+    }
+    if have_peers("a_dind_certdir_works_with_the_paths_its_entrypoint_uses") {
+        let daemon = Dockerd::start_with_files(
+            &certdir.join("server/ca.pem"),
+            &certdir.join("server/cert.pem"),
+            &certdir.join("server/key.pem"),
+        );
+        assert_success(
+            &docker_version(&sb, daemon.port(), &certdir.join("client")),
+            "docker with DOCKER_CERT_PATH=client/",
+        );
+    }
+}
