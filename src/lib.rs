@@ -3,12 +3,15 @@
 //! `main.rs` parses the command line and prints the one error line; [`run`] dispatches to the
 //! command modules.
 
+pub mod audit;
 pub mod certinfo;
 pub mod cli;
 pub mod commands;
+pub mod discover;
 pub mod docker;
 pub mod finding;
 pub mod home;
+pub mod inspect;
 pub mod load;
 pub mod names;
 pub mod pki;
@@ -57,6 +60,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Init(args) => {
             let report = commands::init::run(&args, &env, now)?;
             report::print_init(&report, args.json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(args) => {
+            let report = commands::audit::run(&args, &env, now)?;
+            report::print_audit(&report, args.json, report::use_color())?;
+            // 1: the check found something; errors (exit 2) are Err.
+            Ok(if report.summary.errors > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Inspect(args) => {
+            let inspection = commands::inspect::run(&args, now)?;
+            report::print_inspect(&inspection, args.json)?;
             Ok(ExitCode::SUCCESS)
         }
     }
