@@ -1378,3 +1378,6 @@ pub fn audit_daemon_json(
     }
     (out, tls)
 }
+
+#[cfg(test)]
+mod tests;
