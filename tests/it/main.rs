@@ -6,3 +6,4 @@ mod dockerd;
 mod helpers;
 mod init;
 mod openssl;
+mod robust;
