@@ -20,7 +20,7 @@ use crate::finding::{Finding, Severity};
 use crate::load::LoadError;
 
 /// What the leaf certificate is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Purpose {
     /// A dockerd server certificate: serverAuth, SANs, the host name.
@@ -255,7 +255,21 @@ pub fn audit_chain(input: &ChainIn, opts: &Options) -> Vec<Finding> {
     let intermediates: Vec<&Node<'_>> = bundled.iter().chain(extra.iter()).collect();
 
     // Our own path: leaf, issuers…, anchor. webpki's verdict comes after the lints.
-    let path = build_path(leaf, &intermediates, &anchors);
+    // webpki's path when it finds one (its signatures are checked once); our own builder
+    // otherwise, to say which link is broken and to lint what is there.
+    let verified = webpki_path(leaf, &intermediates, &anchors, input.purpose, opts.now);
+    let path = match &verified {
+        Ok((used, anchor)) => BuiltPath {
+            issuers: used
+                .iter()
+                .map(|i| intermediates[*i])
+                .chain(std::iter::once(&anchors[*anchor]))
+                .collect(),
+            anchored: true,
+            findings: Vec::new(),
+        },
+        Err(_) => build_path(leaf, &intermediates, &anchors),
+    };
     out.extend(path.findings.iter().cloned());
 
     // Per-certificate lints along the path (the anchor's own signature is not checked by anyone).
@@ -315,7 +329,7 @@ pub fn audit_chain(input: &ChainIn, opts: &Options) -> Vec<Finding> {
         lint_cert_mode(file, &mut out);
     }
 
-    webpki_verdict(leaf, &intermediates, &anchors, input, opts, &mut out);
+    webpki_verdict(verified.map(|_| ()), leaf, &mut out);
     dedup(&mut out);
 
     if !out.iter().any(|f| f.severity == Severity::Error) {
@@ -1037,35 +1051,59 @@ fn lint_cert_mode(file: &CertsIn, out: &mut Vec<Finding>) {
 }
 
 /// Runs webpki's path building and adds its verdict where the lints did not already explain it.
-fn webpki_verdict(
+/// rustls-webpki's path building: the path it verified, as indices into `intermediates` and
+/// `anchors`, or its error.
+fn webpki_path(
     leaf: &Node<'_>,
     intermediates: &[&Node<'_>],
     anchors: &[Node<'_>],
-    input: &ChainIn,
-    opts: &Options,
-    out: &mut Vec<Finding>,
-) {
-    let trust: Vec<TrustAnchor<'_>> = anchors
+    purpose: Purpose,
+    now: OffsetDateTime,
+) -> Result<(Vec<usize>, usize), webpki::Error> {
+    let trust: Vec<(usize, TrustAnchor<'_>)> = anchors
         .iter()
-        .filter_map(|a| webpki::anchor_from_trusted_cert(a.der).ok())
+        .enumerate()
+        .filter_map(|(i, a)| webpki::anchor_from_trusted_cert(a.der).ok().map(|t| (i, t)))
         .collect();
+    let anchor_list: Vec<TrustAnchor<'_>> = trust.iter().map(|(_, t)| t.clone()).collect();
     let inter: Vec<CertificateDer<'_>> = intermediates.iter().map(|n| n.der.clone()).collect();
-    let result = webpki::EndEntityCert::try_from(leaf.der).and_then(|ee| {
-        let usage = match input.purpose {
-            Purpose::Server => webpki::KeyUsage::server_auth(),
-            Purpose::Client => webpki::KeyUsage::client_auth(),
-        };
-        ee.verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            &trust,
-            &inter,
-            unix_time(opts.now),
-            usage,
-            None,
-            None,
-        )
-        .map(|_| ())
-    });
+    let ee = webpki::EndEntityCert::try_from(leaf.der)?;
+    let usage = match purpose {
+        Purpose::Server => webpki::KeyUsage::server_auth(),
+        Purpose::Client => webpki::KeyUsage::client_auth(),
+    };
+    let path = ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        &anchor_list,
+        &inter,
+        unix_time(now),
+        usage,
+        None,
+        None,
+    )?;
+    let used: Vec<usize> = path
+        .intermediate_certificates()
+        .filter_map(|cert| {
+            let der = cert.der();
+            intermediates
+                .iter()
+                .position(|n| n.der.as_ref() == der.as_ref())
+        })
+        .collect();
+    let anchor = path.anchor();
+    let anchor_index = anchor_list
+        .iter()
+        .position(|t| {
+            t.subject.as_ref() == anchor.subject.as_ref()
+                && t.subject_public_key_info.as_ref() == anchor.subject_public_key_info.as_ref()
+        })
+        .and_then(|i| trust.get(i).map(|(index, _)| *index))
+        .ok_or(webpki::Error::UnknownIssuer)?;
+    Ok((used, anchor_index))
+}
+
+/// Adds webpki's verdict where the lints did not already explain it.
+fn webpki_verdict(result: Result<(), webpki::Error>, leaf: &Node<'_>, out: &mut Vec<Finding>) {
     let Err(err) = result else {
         return;
     };

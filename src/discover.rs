@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use crate::audit::Purpose;
 
 /// Something to audit.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
     /// A leaf with its CA and key.
     Chain {

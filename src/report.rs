@@ -300,19 +300,18 @@ pub fn audit_text(report: &AuditReport, color: bool) -> String {
     for target in &report.targets {
         let _ = writeln!(out, "  {}: {}", target.kind, target.path.display());
     }
-    let mut subjects: Vec<&str> = Vec::new();
+    // Group by file, files in order of first appearance (thousands of files: no quadratic scans).
+    let mut groups: Vec<(&str, Vec<&crate::finding::Finding>)> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for finding in &report.findings {
-        if !subjects.contains(&finding.subject.as_str()) {
-            subjects.push(&finding.subject);
-        }
+        let slot = *index.entry(finding.subject.as_str()).or_insert_with(|| {
+            groups.push((finding.subject.as_str(), Vec::new()));
+            groups.len() - 1
+        });
+        groups[slot].1.push(finding);
     }
-    for subject in subjects {
+    for (subject, mut here) in groups {
         let _ = writeln!(out, "\n{}", paint(subject, "1", color));
-        let mut here: Vec<&crate::finding::Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.subject == subject)
-            .collect();
         here.sort_by_key(|f| std::cmp::Reverse(f.severity));
         for finding in here {
             let (label, code) = match finding.severity {

@@ -65,8 +65,8 @@ pub fn run(args: &AuditArgs, env: &Env, now: OffsetDateTime) -> Result<AuditRepo
                 );
             }
         } else {
-            for path in &args.paths {
-                targets.extend(discover::discover(path)?);
+            for found in par_map(&args.paths, |path| discover::discover(path)) {
+                targets.extend(found?);
             }
         }
         dedup_targets(&mut targets);
@@ -125,15 +125,8 @@ fn docker_client_dir(env: &Env) -> Option<PathBuf> {
 }
 
 fn dedup_targets(targets: &mut Vec<Target>) {
-    let mut seen = Vec::new();
-    targets.retain(|t| {
-        if seen.contains(t) {
-            false
-        } else {
-            seen.push(t.clone());
-            true
-        }
-    });
+    let mut seen = std::collections::HashSet::new();
+    targets.retain(|t| seen.insert(t.clone()));
 }
 
 /// Checks every target on all cores; findings come back in target order.
@@ -143,22 +136,36 @@ fn check_all(
     current_client: Option<&Path>,
     opts: &Options,
 ) -> Vec<Finding> {
+    par_map(targets, |target| {
+        check_target(target, host, current_client, opts)
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// `f` over `items` on all cores (one worker per core, each taking the next item); results in
+/// item order.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(targets.len().max(1));
+        .min(items.len().max(1));
+    if workers <= 1 {
+        return items.iter().map(f).collect();
+    }
     let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, Vec<Finding>)> = std::thread::scope(|scope| {
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
                     let mut done = Vec::new();
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(target) = targets.get(index) else {
+                        let Some(item) = items.get(index) else {
                             break;
                         };
-                        done.push((index, check_target(target, host, current_client, opts)));
+                        done.push((index, f(item)));
                     }
                     done
                 })
@@ -170,7 +177,7 @@ fn check_all(
             .collect()
     });
     results.sort_by_key(|(index, _)| *index);
-    results.into_iter().flat_map(|(_, f)| f).collect()
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 fn mode_of(path: &Path) -> Option<u32> {
