@@ -1010,14 +1010,14 @@ fn lint_key_file(key: &KeyIn, leaf: &Node<'_>, out: &mut Vec<Finding>) {
                     "key-readable",
                     &label,
                     format!(
-                        "is readable by {} (mode {mode:04o}): anyone who can read it can \
-                         impersonate this {}",
+                        "is readable by {} (mode {mode:04o}): anyone who can read it can act as \
+                         {}",
                         if mode & 0o004 != 0 {
                             "everyone"
                         } else {
                             "its group"
                         },
-                        if leaf.cert.is_ca() { "CA" } else { "party" }
+                        leaf.cert.subject()
                     ),
                 )
                 .with_fix(format!("chmod 0400 {}", key.path.display())),
