@@ -126,6 +126,12 @@ pub const CODES: &[(&str, Severity)] = &[
     ("name-constraints", Severity::Error),
     ("v1-ca", Severity::Error),
     ("v1-cert", Severity::Error),
+    ("aki-missing", Severity::Error),
+    ("ski-missing", Severity::Error),
+    ("key-id-critical", Severity::Error),
+    ("empty-name", Severity::Error),
+    ("basic-constraints-not-critical", Severity::Error),
+    ("leaf-keycertsign", Severity::Error),
     ("chain-invalid", Severity::Error),
     ("key-readable", Severity::Error),
     ("daemon-tcp-no-tlsverify", Severity::Error),
@@ -282,6 +288,7 @@ pub fn audit_chain(input: &ChainIn, opts: &Options) -> Vec<Finding> {
         lint_key(node, &mut out);
         lint_serial(node, &mut out);
         lint_critical_extensions(node, &mut out);
+        lint_profile(node, &mut out);
         if !is_anchor || !is_self_signed(&node.cert) {
             lint_signature_algorithm(node, &mut out);
         }
@@ -650,6 +657,114 @@ fn known_extension(oid: &Oid<'_>) -> bool {
     ]
     .iter()
     .any(|known| known == oid)
+}
+
+/// RFC 5280 profile rules that path validators enforce (x509-limbo's rfc5280 cases) and Go and
+/// webpki do not: key identifiers, names, and the agreement of basicConstraints and keyUsage.
+fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
+    let cert = &node.cert;
+    if cert.version() != X509Version::V3 {
+        return; // v1/v2 have no extensions: v1-ca and v1-cert say what matters.
+    }
+    let fix = "issue it again from a CA that follows RFC 5280 (dockcert init does)";
+    let is_ca = cert.is_ca();
+    let aki = cert
+        .get_extension_unique(&oid_registry::OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER)
+        .ok()
+        .flatten();
+    let ski = cert
+        .get_extension_unique(&oid_registry::OID_X509_EXT_SUBJECT_KEY_IDENTIFIER)
+        .ok()
+        .flatten();
+    let aki_has_key_id = aki.is_some_and(|ext| {
+        matches!(
+            ext.parsed_extension(),
+            x509_parser::extensions::ParsedExtension::AuthorityKeyIdentifier(a)
+                if a.key_identifier.is_some()
+        )
+    });
+    if !is_self_signed(cert) && !aki_has_key_id {
+        out.push(
+            Finding::error(
+                "aki-missing",
+                &node.label,
+                "has no authorityKeyIdentifier keyIdentifier, which RFC 5280 4.2.1.1 requires in                  every certificate but a self-signed one",
+            )
+            .with_fix(fix),
+        );
+    }
+    if is_ca && ski.is_none() {
+        out.push(
+            Finding::error(
+                "ski-missing",
+                &node.label,
+                "is a CA certificate without subjectKeyIdentifier, which RFC 5280 4.2.1.2 requires",
+            )
+            .with_fix(fix),
+        );
+    }
+    for (ext, name) in [
+        (aki, "authorityKeyIdentifier"),
+        (ski, "subjectKeyIdentifier"),
+    ] {
+        if ext.is_some_and(|e| e.critical) {
+            out.push(
+                Finding::error(
+                    "key-id-critical",
+                    &node.label,
+                    format!("marks {name} critical, which RFC 5280 4.2.1.1/4.2.1.2 forbid"),
+                )
+                .with_fix(fix),
+            );
+        }
+    }
+    if cert.issuer().iter().next().is_none() {
+        out.push(
+            Finding::error(
+                "empty-name",
+                &node.label,
+                "has an empty issuer name (RFC 5280 4.1.2.4)",
+            )
+            .with_fix(fix),
+        );
+    }
+    if is_ca && cert.subject().iter().next().is_none() {
+        out.push(
+            Finding::error(
+                "empty-name",
+                &node.label,
+                "is a CA with an empty subject name (RFC 5280 4.1.2.6)",
+            )
+            .with_fix(fix),
+        );
+    }
+    if let Ok(Some(bc)) = cert.basic_constraints()
+        && bc.value.ca
+        && !bc.critical
+    {
+        out.push(
+            Finding::error(
+                "basic-constraints-not-critical",
+                &node.label,
+                "is a CA whose basicConstraints is not marked critical (RFC 5280 4.2.1.9)",
+            )
+            .with_fix(fix),
+        );
+    }
+    if !is_ca
+        && let Ok(Some(ku)) = cert.key_usage()
+        && ku.value.key_cert_sign()
+    {
+        out.push(
+            Finding::error(
+                "leaf-keycertsign",
+                &node.label,
+                "asserts keyUsage keyCertSign without basicConstraints CA:TRUE, which RFC \
+                         5280 4.2.1.9 forbids",
+            )
+            .with_fix(fix),
+        );
+    }
 }
 
 fn lint_critical_extensions(node: &Node<'_>, out: &mut Vec<Finding>) {
@@ -1140,6 +1255,9 @@ fn webpki_verdict(result: Result<(), webpki::Error>, leaf: &Node<'_>, out: &mut 
             )
         }),
         "issuer-not-ca" => errors.contains(&"issuer-not-ca") || errors.contains(&"v1-ca"),
+        "unknown-critical-extension" => {
+            errors.contains(&"unknown-critical-extension") || errors.contains(&"key-id-critical")
+        }
         code => errors.contains(&code),
     };
     if explained {
@@ -1184,6 +1302,7 @@ pub fn audit_ca(ca: &CertsIn, key: Option<&KeyIn>, opts: &Options) -> Vec<Findin
         lint_key(node, &mut out);
         lint_serial(node, &mut out);
         lint_critical_extensions(node, &mut out);
+        lint_profile(node, &mut out);
         if !is_self_signed(&node.cert) {
             lint_signature_algorithm(node, &mut out);
         }

@@ -28,6 +28,8 @@ fn base(cn: &str) -> CertificateParams {
     params.not_before = date_time_ymd(2026, 1, 1);
     params.not_after = date_time_ymd(2027, 1, 1);
     params.serial_number = Some(SerialNumber::from_slice(&[0x01, 0x02, 0x03]));
+    // RFC 5280 4.2.1.1: every certificate but a self-signed one names its issuer's key.
+    params.use_authority_key_identifier_extension = true;
     params
 }
 
@@ -402,7 +404,10 @@ fn issuers_that_are_not_cas_or_cannot_sign() {
     let (leaf, _) = issue(client_params(), &fake);
     let mut input = chain(&ca, leaf, Purpose::Client);
     input.intermediates = Some(certs("inter.pem", vec![fake.der.clone()]));
-    assert_eq!(errors(&audit_chain(&input, &opts())), ["issuer-not-ca"]);
+    assert_eq!(
+        errors(&audit_chain(&input, &opts())),
+        ["leaf-keycertsign", "issuer-not-ca"]
+    );
 
     // A CA whose keyUsage lacks keyCertSign.
     let mut params = ca_params("CA without keyCertSign");
@@ -550,4 +555,28 @@ fn every_code_is_listed_once() {
     for (code, _) in CODES {
         assert!(seen.insert(*code), "{code} twice");
     }
+}
+
+#[test]
+fn empty_names_and_missing_key_identifiers() {
+    let mut params = ca_params("x");
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    let ca = make_ca(params);
+    let (leaf, _) = issue(client_params(), &ca);
+    let found = audit_chain(&chain(&ca, leaf, Purpose::Client), &opts());
+    // The leaf's issuer, the CA's issuer and the CA's subject.
+    assert_eq!(
+        errors(&found),
+        ["empty-name", "empty-name", "empty-name"],
+        "{found:#?}"
+    );
+
+    let ca = make_ca(ca_params("CA"));
+    let mut params = client_params();
+    params.use_authority_key_identifier_extension = false;
+    let (leaf, _) = issue(params, &ca);
+    assert_eq!(
+        errors(&audit_chain(&chain(&ca, leaf, Purpose::Client), &opts())),
+        ["aki-missing"]
+    );
 }

@@ -477,7 +477,98 @@ fn certificates_only_openssl_can_make() {
 
     let v1 = Openssl::new(&sb, true);
     let leaf = v1.issue("under-v1", P256, &[]);
-    assert_eq!(v1.audit(&sb, &leaf), ["v1-ca"]);
+    // The leaf cannot name a key identifier its v1 issuer does not have: aki-missing as well.
+    assert!(v1.audit(&sb, &leaf).contains(&"v1-ca".to_string()));
+}
+
+#[test]
+fn rfc5280_profile_rules_on_openssl_certificates() {
+    if !require_peer("openssl", "rfc5280_profile_rules_on_openssl_certificates") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let o = Openssl::new(&sb, false);
+    let ext = |name: &str, text: &str| {
+        fs::write(o.dir.join(name), text).unwrap();
+        name.to_string()
+    };
+    let cases = [
+        (
+            "no-aki",
+            "authorityKeyIdentifier=none\nextendedKeyUsage=clientAuth\n",
+            "aki-missing",
+        ),
+        (
+            "critical-aki",
+            "authorityKeyIdentifier=critical,keyid:always\nextendedKeyUsage=clientAuth\n",
+            "key-id-critical",
+        ),
+        (
+            "ku-certsign",
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=digitalSignature,keyCertSign\nextendedKeyUsage=clientAuth\n",
+            "leaf-keycertsign",
+        ),
+    ];
+    for (name, text, code) in cases {
+        let file = ext(&format!("{name}.ext"), text);
+        let cert = o.issue(name, P256, &["-extfile", &file]);
+        assert_eq!(o.audit(&sb, &cert), [code], "{name}");
+    }
+    // CAs: basicConstraints not critical; no subjectKeyIdentifier.
+    for (name, addext, code) in [
+        (
+            "bc-noncrit",
+            "basicConstraints=CA:TRUE",
+            "basic-constraints-not-critical",
+        ),
+        ("no-ski", "subjectKeyIdentifier=none", "ski-missing"),
+    ] {
+        let key = format!("{name}.key");
+        let pem = format!("{name}.pem");
+        o.run(&[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            &key,
+        ]);
+        let mut args = vec![
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            &key,
+            "-subj",
+            "/CN=odd CA",
+            "-days",
+            "3650",
+            "-addext",
+            addext,
+        ];
+        if name == "no-ski" {
+            args.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
+        }
+        args.extend(["-out", &pem]);
+        o.run(&args);
+        let out = audit_json(
+            &sb,
+            &[
+                "--ca",
+                p(&o.dir.join(&pem)),
+                "--cert",
+                p(&o.dir.join(&pem)),
+                "--purpose",
+                "client",
+            ],
+        );
+        assert!(
+            codes(&out, "error").contains(&code.to_string()),
+            "{name}: {}",
+            stdout(&out)
+        );
+    }
 }
 
 #[test]
