@@ -230,11 +230,22 @@ fn the_docker_cli_context_store_and_stale_copies() {
         .output()
         .unwrap();
     assert_success(&out, "docker context create");
+    // A context that only pins the daemon's CA (no client certificate).
+    let mut cmd = Command::new("docker");
+    sb.isolate(&mut cmd);
+    let ca_only = format!("host=tcp://127.0.0.1:2376,ca={}", p(&client.join("ca.pem")));
+    let out = cmd
+        .args(["context", "create", "ca-only", "--docker", &ca_only])
+        .output()
+        .unwrap();
+    assert_success(&out, "docker context create ca-only");
     let store = sb.root.join("docker-config/contexts");
     let out = sb.run(&["audit", p(&store)]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("docker context 'prod': "), "{text}");
+    assert!(text.contains("docker context 'ca-only': "), "{text}");
+    assert!(text.contains("OK: 0 error(s), 0 warning(s)"), "{text}");
     assert!(text.contains("contexts/tls/"), "{text}");
 
     // After a renewal the context still holds the old copies: a warning. Without PATH the
