@@ -580,3 +580,15 @@ fn empty_names_and_missing_key_identifiers() {
         ["aki-missing"]
     );
 }
+
+#[test]
+fn what_webpki_alone_rejects_is_still_an_error() {
+    // not-before after not-after: no lint of ours names it, webpki does.
+    let ca = make_ca(ca_params("CA"));
+    let mut params = client_params();
+    params.not_before = date_time_ymd(2026, 5, 1);
+    params.not_after = date_time_ymd(2026, 4, 1);
+    let (leaf, _) = issue(params, &ca);
+    let found = audit_chain(&chain(&ca, leaf, Purpose::Client), &opts());
+    assert!(errors(&found).contains(&"chain-invalid"), "{found:#?}");
+}

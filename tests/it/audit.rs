@@ -84,6 +84,14 @@ fn a_fresh_init_has_no_errors_and_no_warnings() {
 }
 
 #[test]
+fn nothing_in_the_default_places_is_a_warning() {
+    let sb = Sandbox::new();
+    let out = audit_json(&sb, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(codes(&out, "warning"), ["nothing-found"]);
+}
+
+#[test]
 fn exit_codes_errors_and_warnings() {
     let sb = Sandbox::new();
     sb.init_ok(&[]);
@@ -126,6 +134,13 @@ fn modes_keys_and_bundles_in_a_client_directory() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(codes(&out, "error"), ["key-readable"]);
     assert_eq!(codes(&out, "warning"), ["cert-writable"]);
+
+    // A missing key file.
+    let saved = fs::read(dir.join("key.pem")).unwrap();
+    fs::remove_file(dir.join("key.pem")).unwrap();
+    let out = audit_json(&sb, &[p(&dir)]);
+    assert_eq!(codes(&out, "error"), ["file-missing"]);
+    fs::write(dir.join("key.pem"), saved).unwrap();
 
     // Someone else's key next to the certificate; a second CA in ca.pem.
     let other = Sandbox::new();
@@ -280,6 +295,13 @@ fn a_daemon_json_is_followed() {
     let out = audit_json(&sb, &[p(&json)]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(codes(&out, "info").contains(&"chain-ok".to_string()));
+    fs::write(
+        &json,
+        r#"{"tlsverify": true, "hosts": ["tcp://0.0.0.0:2376"]}"#,
+    )
+    .unwrap();
+    let out = audit_json(&sb, &[p(&json)]);
+    assert_eq!(codes(&out, "warning"), ["daemon-no-tls"]);
     fs::write(&json, r#"{"hosts": ["tcp://0.0.0.0:2375"]}"#).unwrap();
     let out = audit_json(&sb, &[p(&json)]);
     assert_eq!(codes(&out, "error"), ["daemon-tcp-no-tlsverify"]);
@@ -485,6 +507,10 @@ fn certificates_only_openssl_can_make() {
     assert_eq!(o.audit(&sb, &dsa), ["weak-key"]);
     let negative = o.issue("negative", P256, &["-set_serial", "-5"]);
     assert_eq!(o.audit(&sb, &negative), ["bad-serial"]);
+    // An empty extension file makes `x509 -req` write a version 1 leaf.
+    fs::write(o.dir.join("empty.ext"), "").unwrap();
+    let v1_leaf = o.issue("v1-leaf", P256, &["-extfile", "empty.ext"]);
+    assert_eq!(o.audit(&sb, &v1_leaf), ["v1-cert"]);
 
     let v1 = Openssl::new(&sb, true);
     let leaf = v1.issue("under-v1", P256, &[]);
