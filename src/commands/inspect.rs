@@ -29,6 +29,41 @@ pub fn run(args: &InspectArgs, now: OffsetDateTime) -> Result<Inspection> {
     };
     let cert_err = match load::parse_certificates(&label, &bytes) {
         Ok(file) => {
+            // A combined PEM (certificate and key in one file, as some tools write) shows both.
+            let key = if bytes.windows(11).any(|w| w == b"PRIVATE KEY") {
+                match load::parse_private_key(&label, &bytes) {
+                    Ok(key) => {
+                        let info = load::key_info(&key);
+                        let mut details = inspect::key_details(
+                            key.format,
+                            info.as_ref()
+                                .map(|i| i.spki.as_slice())
+                                .map_err(|e| e.to_string()),
+                        );
+                        if let Ok(info) = &info {
+                            details.matches = file
+                                .certs
+                                .first()
+                                .and_then(|der| {
+                                    crate::certinfo::CertSummary::from_der(der.as_ref())
+                                })
+                                .filter(|s| load::same_public_key(&s.spki, &info.spki))
+                                .map(|_| {
+                                    vec![format!(
+                                        "{} (certificate 1)",
+                                        display_name(&args.file, stdin)
+                                    )]
+                                })
+                                .unwrap_or_default();
+                        }
+                        Some(details)
+                    }
+                    Err(LoadError::EncryptedKey { .. }) => Some(encrypted_key()),
+                    Err(_) => None,
+                }
+            } else {
+                None
+            };
             return Ok(Inspection {
                 file: display_name(&args.file, stdin),
                 encoding: file.encoding,
@@ -37,7 +72,7 @@ pub fn run(args: &InspectArgs, now: OffsetDateTime) -> Result<Inspection> {
                     .iter()
                     .filter_map(|der| inspect::cert_details(der.as_ref(), now))
                     .collect(),
-                key: None,
+                key,
             });
         }
         Err(err) => err,
@@ -49,16 +84,7 @@ pub fn run(args: &InspectArgs, now: OffsetDateTime) -> Result<Inspection> {
                 file: display_name(&args.file, stdin),
                 encoding: load::Encoding::Pem,
                 certificates: Vec::new(),
-                key: Some(inspect::KeyDetails {
-                    format: "encrypted".to_string(),
-                    key_type: "unknown (encrypted)".to_string(),
-                    problem: Some(
-                        "encrypted: dockerd and the docker CLI cannot use it; decrypt it with \
-                         'openssl pkey -in FILE -out PLAIN'"
-                            .to_string(),
-                    ),
-                    matches: Vec::new(),
-                }),
+                key: Some(encrypted_key()),
             });
         }
         // Neither: the certificate error says more when the file claims to be a certificate.
@@ -86,6 +112,19 @@ pub fn run(args: &InspectArgs, now: OffsetDateTime) -> Result<Inspection> {
         certificates: Vec::new(),
         key: Some(details),
     })
+}
+
+fn encrypted_key() -> inspect::KeyDetails {
+    inspect::KeyDetails {
+        format: "encrypted".to_string(),
+        key_type: "unknown (encrypted)".to_string(),
+        problem: Some(
+            "encrypted: dockerd and the docker CLI cannot use it; decrypt it with \
+             'openssl pkey -in FILE -out PLAIN'"
+                .to_string(),
+        ),
+        matches: Vec::new(),
+    }
 }
 
 fn display_name(path: &Path, stdin: bool) -> String {

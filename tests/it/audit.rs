@@ -633,6 +633,19 @@ fn inspect_shows_certificates_bundles_and_keys() {
     assert_eq!(doc["key"]["key_type"], "ECDSA P-256");
     assert_eq!(doc["key"]["matches"][0], p(&d.join("server-cert.pem")));
 
+    // Certificate and key in one file.
+    let combined = sb.root.join("combined.pem");
+    let mut both = fs::read(d.join("server-cert.pem")).unwrap();
+    both.extend(fs::read(d.join("server-key.pem")).unwrap());
+    fs::write(&combined, both).unwrap();
+    let out = sb.run(&["inspect", "--json", p(&combined)]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["certificates"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        doc["key"]["matches"][0],
+        format!("{} (certificate 1)", p(&combined))
+    );
+
     // A bundle on standard input.
     let mut bundle = fs::read(d.join("server-cert.pem")).unwrap();
     bundle.extend(fs::read(d.join("ca.pem")).unwrap());
