@@ -142,8 +142,8 @@ pub struct AuditArgs {
 
     /// What the certificate is for in the explicit form: server (serverAuth) or client
     /// (clientAuth).
-    #[arg(long, value_name = "PURPOSE", default_value = "server", value_parser = ["server", "client"])]
-    pub purpose: String,
+    #[arg(long, value_name = "PURPOSE", value_enum, default_value_t = PurposeArg::Server)]
+    pub purpose: PurposeArg,
 
     /// The name or address clients use for the daemon; server certificates must cover it
     /// [default: the host of $DOCKER_HOST when it is tcp://].
@@ -161,6 +161,24 @@ pub struct AuditArgs {
     /// Print the findings as one JSON document (schema in the README).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--purpose` of `dockcert audit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PurposeArg {
+    /// A dockerd server certificate (serverAuth).
+    Server,
+    /// A docker CLI client certificate (clientAuth).
+    Client,
+}
+
+impl From<PurposeArg> for crate::audit::Purpose {
+    fn from(arg: PurposeArg) -> Self {
+        match arg {
+            PurposeArg::Server => crate::audit::Purpose::Server,
+            PurposeArg::Client => crate::audit::Purpose::Client,
+        }
+    }
 }
 
 /// Options of `dockcert inspect`.

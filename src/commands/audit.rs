@@ -34,13 +34,13 @@ pub fn run(args: &AuditArgs, env: &Env, now: OffsetDateTime) -> Result<AuditRepo
             .filter(|h| h.starts_with("tcp://"))
     });
     let (targets, findings) = if let (Some(ca), Some(cert)) = (&args.ca, &args.cert) {
-        let purpose = match args.purpose.as_str() {
-            "client" => Purpose::Client,
-            _ => Purpose::Server,
-        };
+        let purpose = Purpose::from(args.purpose);
         let findings = explicit(args, ca, cert, purpose, host.as_deref(), &opts)?;
         let target = AuditTarget {
-            kind: format!("{} certificate", args.purpose),
+            kind: match purpose {
+                Purpose::Server => "server certificate".to_string(),
+                Purpose::Client => "client certificate".to_string(),
+            },
             path: cert.clone(),
         };
         (vec![target], findings)
