@@ -1340,6 +1340,43 @@ pub fn audit_ca(ca: &CertsIn, key: Option<&KeyIn>, opts: &Options) -> Vec<Findin
     out
 }
 
+/// Checks a leaf whose CA file could not be read (that is reported on its own): everything but
+/// the path.
+pub fn audit_cert_alone(
+    cert: &CertsIn,
+    key: Option<&KeyIn>,
+    purpose: Purpose,
+    host: Option<&str>,
+    opts: &Options,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let nodes = parse_nodes(cert);
+    let Some(leaf) = nodes.first() else {
+        return out;
+    };
+    lint_validity(leaf, opts, &mut out);
+    lint_key(leaf, &mut out);
+    lint_serial(leaf, &mut out);
+    lint_critical_extensions(leaf, &mut out);
+    lint_profile(leaf, &mut out);
+    lint_signature_algorithm(leaf, &mut out);
+    let input = ChainIn {
+        ca: cert.clone(),
+        cert: cert.clone(),
+        intermediates: None,
+        key: None,
+        purpose,
+        host: host.map(str::to_string),
+    };
+    lint_leaf(leaf, &input, &mut out);
+    if let Some(key) = key {
+        lint_key_file(key, leaf, &mut out);
+    }
+    lint_cert_mode(cert, &mut out);
+    dedup(&mut out);
+    out
+}
+
 /// A context's TLS copy compared with the current client files: warns when the context holds an
 /// older certificate of the same subject (it was not updated after a renewal).
 pub fn audit_context_copy(

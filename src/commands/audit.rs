@@ -237,7 +237,14 @@ fn check_files(
             out.extend(audit::audit_chain(&input, opts));
         }
         (Some(ca), None) => out.extend(audit::audit_ca(&ca, None, opts)),
-        _ => {}
+        (None, Some(cert)) => out.extend(audit::audit_cert_alone(
+            &cert,
+            key.as_ref(),
+            purpose,
+            host,
+            opts,
+        )),
+        (None, None) => {}
     }
     out
 }

@@ -135,6 +135,13 @@ fn modes_keys_and_bundles_in_a_client_directory() {
     assert_eq!(codes(&out, "error"), ["key-readable"]);
     assert_eq!(codes(&out, "warning"), ["cert-writable"]);
 
+    // A missing CA file: the rest is still checked.
+    let saved = fs::read(dir.join("ca.pem")).unwrap();
+    fs::remove_file(dir.join("ca.pem")).unwrap();
+    let out = audit_json(&sb, &[p(&dir)]);
+    assert_eq!(codes(&out, "error"), ["file-missing", "key-readable"]);
+    fs::write(dir.join("ca.pem"), saved).unwrap();
+
     // A missing key file.
     let saved = fs::read(dir.join("key.pem")).unwrap();
     fs::remove_file(dir.join("key.pem")).unwrap();
