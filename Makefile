@@ -24,9 +24,10 @@ clippy:
 ## Benchmarks (bench/): init against the openssl recipe of Docker's guide, then audit of 1,000
 ## client directories against one `openssl verify` process; prints medians and ratios.
 bench: release
-	python3 bench/bench.py --binary target/release/dockcert
 	$(CARGO) build --release --example bench_clients
-	python3 bench/audit.py --binary target/release/dockcert
+	python3 bench/bench.py --binary target/release/dockcert; init=$$?; \
+	python3 bench/audit.py --binary target/release/dockcert; audit=$$?; \
+	test $$init -eq 0 && test $$audit -eq 0
 
 install:
 	$(CARGO) install --path . --locked
