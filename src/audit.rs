@@ -132,6 +132,7 @@ pub const CODES: &[(&str, Severity)] = &[
     ("empty-name", Severity::Error),
     ("basic-constraints-not-critical", Severity::Error),
     ("leaf-keycertsign", Severity::Error),
+    ("extension-criticality", Severity::Error),
     ("chain-invalid", Severity::Error),
     ("key-readable", Severity::Error),
     ("daemon-tcp-no-tlsverify", Severity::Error),
@@ -713,6 +714,29 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
                     "key-id-critical",
                     &node.label,
                     format!("marks {name} critical, which RFC 5280 4.2.1.1/4.2.1.2 forbid"),
+                )
+                .with_fix(fix),
+            );
+        }
+    }
+    // Extensions RFC 5280 says MUST be critical (or critical in this case).
+    let subject_empty = cert.subject().iter().next().is_none();
+    for ext in cert.extensions() {
+        let rule = if ext.oid == oid_registry::OID_X509_EXT_NAME_CONSTRAINTS {
+            Some("nameConstraints (RFC 5280 4.2.1.10)")
+        } else if ext.oid == oid_registry::OID_X509_EXT_POLICY_CONSTRAINTS {
+            Some("policyConstraints (RFC 5280 4.2.1.11)")
+        } else if ext.oid == oid_registry::OID_X509_EXT_SUBJECT_ALT_NAME && subject_empty {
+            Some("subjectAltName of a certificate with an empty subject (RFC 5280 4.2.1.6)")
+        } else {
+            None
+        };
+        if let Some(rule) = rule.filter(|_| !ext.critical) {
+            out.push(
+                Finding::error(
+                    "extension-criticality",
+                    &node.label,
+                    format!("does not mark {rule} critical, as it must"),
                 )
                 .with_fix(fix),
             );

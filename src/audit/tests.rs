@@ -592,3 +592,22 @@ fn what_webpki_alone_rejects_is_still_an_error() {
     let found = audit_chain(&chain(&ca, leaf, Purpose::Client), &opts());
     assert!(errors(&found).contains(&"chain-invalid"), "{found:#?}");
 }
+
+#[test]
+fn extensions_that_must_be_critical() {
+    // A leaf with an empty subject and a non-critical SAN (rcgen marks the SAN critical only
+    // when it knows the subject is empty; a custom extension does not).
+    let ca = make_ca(ca_params("CA"));
+    let mut params = server_params(&[]);
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    // SAN dNSName "example.com", non-critical.
+    let mut san = vec![0x30, 13, 0x82, 11];
+    san.extend_from_slice(b"example.com");
+    params.custom_extensions = vec![CustomExtension::from_oid_content(&[2, 5, 29, 17], san)];
+    let (leaf, _) = issue(params, &ca);
+    let found = audit_chain(&chain(&ca, leaf, Purpose::Server), &opts());
+    assert!(
+        errors(&found).contains(&"extension-criticality"),
+        "{found:#?}"
+    );
+}
