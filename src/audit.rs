@@ -626,7 +626,8 @@ fn lint_serial(node: &Node<'_>, out: &mut Vec<Finding>) {
         Some("is negative")
     } else if raw.iter().all(|b| *b == 0) {
         Some("is zero")
-    } else if raw.len() > 20 {
+    } else if raw.len() - usize::from(raw.len() > 1 && raw[0] == 0) > 20 {
+        // A 20-octet value with its top bit set needs a 21st, zero, sign octet in DER: allowed.
         Some("is longer than 20 octets")
     } else {
         None

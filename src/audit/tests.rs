@@ -374,6 +374,13 @@ fn serials_and_critical_extensions() {
     let found = audit_chain(&chain(&ca, leaf, Purpose::Client), &opts());
     assert!(errors(&found).contains(&"bad-serial"), "{found:#?}");
 
+    // 20 octets with the top bit set: DER needs a sign octet, and that is fine.
+    let mut params = client_params();
+    params.serial_number = Some(SerialNumber::from_slice(&[0xff; 20]));
+    let (leaf, _) = issue(params, &ca);
+    let found = audit_chain(&chain(&ca, leaf, Purpose::Client), &opts());
+    assert!(!errors(&found).contains(&"bad-serial"), "{found:#?}");
+
     let mut params = client_params();
     let mut ext =
         CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 99999, 1], vec![0x05, 0x00]);
