@@ -431,3 +431,42 @@ pub fn inspect_text(report: &crate::inspect::Inspection) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod audit_tests {
+    use super::*;
+    use crate::finding::Finding;
+
+    fn report() -> AuditReport {
+        let findings = vec![
+            Finding::ok("cert-valid", "/d/cert.pem", "valid"),
+            Finding::error("key-readable", "/d/key.pem", "readable")
+                .with_fix("chmod 0400 /d/key.pem"),
+            Finding::warning("cert-expiring", "/d/cert.pem", "soon"),
+        ];
+        AuditReport {
+            schema: 1,
+            checked_at: "2026-01-01T00:00:00Z".to_string(),
+            targets: vec![AuditTarget {
+                kind: "client directory".to_string(),
+                path: PathBuf::from("/d"),
+            }],
+            summary: AuditSummary::of(&findings),
+            findings,
+        }
+    }
+
+    #[test]
+    fn text_is_grouped_by_file_worst_first_and_coloured_only_when_asked() {
+        let plain = audit_text(&report(), false);
+        assert!(!plain.contains('\x1b'));
+        let cert = plain.find("/d/cert.pem\n").unwrap();
+        let warning = plain.find("[cert-expiring]").unwrap();
+        let ok = plain.find("[cert-valid]").unwrap();
+        assert!(cert < warning && warning < ok, "{plain}");
+        assert!(plain.contains("fix: chmod 0400 /d/key.pem"));
+        assert!(plain.ends_with("FAIL: 1 error(s), 1 warning(s), 1 check(s) fine\n"));
+        let coloured = audit_text(&report(), true);
+        assert!(coloured.contains("\x1b[31;1m  error\x1b[0m"), "{coloured}");
+    }
+}
