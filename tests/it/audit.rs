@@ -99,6 +99,14 @@ fn exit_codes_errors_and_warnings() {
     let out = audit_json(&sb, &[p(&sb.daemon_dir()), "--host", "docker.example.com"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(codes(&out, "error"), ["host-not-covered"]);
+    // DOCKER_HOST names the host when --host is not given.
+    let out = sb
+        .dockcert()
+        .args(["audit", "--json", p(&sb.daemon_dir())])
+        .env("DOCKER_HOST", "tcp://docker.example.com:2376")
+        .output()
+        .unwrap();
+    assert_eq!(codes(&out, "error"), ["host-not-covered"]);
     // Expiring within --warn-days: a warning, still exit 0.
     let out = audit_json(&sb, &[p(&sb.cert_path()), "--warn-days", "400"]);
     assert_eq!(out.status.code(), Some(0));
