@@ -280,8 +280,13 @@ pub fn audit_chain(input: &ChainIn, opts: &Options) -> Vec<Finding> {
     out.extend(path.findings.iter().cloned());
 
     // Per-certificate lints along the path (the anchor's own signature is not checked by anyone).
+    // A certificate pinned as its own trust anchor: the anchor is only a key (RFC 5280 6.1.1 d),
+    // so there is no issuer to lint.
+    let pinned = path.anchored
+        && path.issuers.len() == 1
+        && path.issuers[0].der.as_ref() == leaf.der.as_ref();
     let chain: Vec<&Node<'_>> = std::iter::once(leaf)
-        .chain(path.issuers.iter().copied())
+        .chain(path.issuers.iter().copied().filter(|_| !pinned))
         .collect();
     for (depth, node) in chain.iter().enumerate() {
         let is_anchor = path.anchored && depth + 1 == chain.len() && depth > 0;

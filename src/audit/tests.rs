@@ -623,3 +623,23 @@ fn extensions_that_must_be_critical() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_self_signed_leaf_pinned_as_its_own_ca_is_fine() {
+    // Go and RFC 5280 accept a certificate that is its own trust anchor: the anchor is a key,
+    // so its basicConstraints and keyUsage do not apply.
+    let key = KeyPair::generate().unwrap();
+    let cert = server_params(&["localhost"]).self_signed(&key).unwrap();
+    let mut input = chain(
+        &TestCa {
+            der: cert.der().clone(),
+            issuer: Issuer::new(server_params(&["localhost"]), KeyPair::generate().unwrap()),
+        },
+        cert.der().clone(),
+        Purpose::Server,
+    );
+    input.host = Some("localhost".to_string());
+    let found = audit_chain(&input, &opts());
+    assert_eq!(errors(&found), Vec::<&str>::new(), "{found:#?}");
+    assert!(found.iter().any(|f| f.code == "chain-ok"), "{found:#?}");
+}
