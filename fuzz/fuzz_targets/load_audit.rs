@@ -29,6 +29,13 @@ fuzz_target!(|bytes: &[u8]| {
             host: Some("x.example".to_string()),
         };
         let _ = audit::audit_chain(&input, &opts);
+        let _ = audit::audit_cert_alone(
+            &certs,
+            None,
+            Purpose::Server,
+            Some("x.example"),
+            &Options { now, warn_days: 30 },
+        );
         let _ = audit::audit_ca(&certs, None, &opts);
     }
     if let Ok(key) = load::parse_private_key(path, bytes) {

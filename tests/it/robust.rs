@@ -49,6 +49,13 @@ fn exercise(bytes: &[u8]) {
             };
             let _ = audit::audit_chain(&input, &Options { now, warn_days: 30 });
         }
+        let _ = audit::audit_cert_alone(
+            &certs,
+            None,
+            Purpose::Server,
+            Some("x.example"),
+            &Options { now, warn_days: 30 },
+        );
         let _ = audit::audit_ca(&certs, None, &Options { now, warn_days: 30 });
     }
     if let Ok(key) = load::parse_private_key(path, bytes) {
