@@ -24,8 +24,13 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Runs `audit` and returns what it found.
 pub fn run(args: &AuditArgs, env: &Env, now: OffsetDateTime) -> Result<AuditReport> {
     let opts = Options {
-        // X.509 times have whole seconds: a fresh 365-day certificate shows 365 days.
-        now: args.at.unwrap_or(now.replace_nanosecond(0).unwrap_or(now)),
+        // X.509 times have whole seconds, so the moment is floored to a second (RFC 5280's
+        // granularity): a fresh 365-day certificate shows 365 days, and --at 12:00:00.005 is
+        // still inside a validity that ends at 12:00:00.
+        now: {
+            let at = args.at.unwrap_or(now);
+            at.replace_nanosecond(0).unwrap_or(at)
+        },
         warn_days: i64::from(args.warn_days),
     };
     let host = args.host.clone().or_else(|| {

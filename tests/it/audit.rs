@@ -40,6 +40,22 @@ fn audit_json(sb: &Sandbox, args: &[&str]) -> Output {
     sb.run(&[&["audit", "--json"], args].concat())
 }
 
+/// The not-after of a PEM certificate as `YYYY-MM-DDTHH:MM:SS` (no zone), via x509-parser.
+fn pem_not_after(pem_bytes: &[u8]) -> String {
+    let der = pem::parse(pem_bytes).unwrap().into_contents();
+    let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
+    let t = cert.validity().not_after.to_datetime();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
@@ -111,6 +127,15 @@ fn exit_codes_errors_and_warnings() {
     let out = audit_json(&sb, &[p(&sb.cert_path()), "--warn-days", "400"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(codes(&out, "warning").contains(&"cert-expiring".to_string()));
+    // --at is floored to whole seconds, as X.509 times are: 5 ms after not-after is still valid.
+    let leaf = fs::read(sb.cert_path().join("cert.pem")).unwrap();
+    let pem = pem_not_after(&leaf);
+    let out = audit_json(&sb, &[p(&sb.cert_path()), "--at", &format!("{pem}.005Z")]);
+    assert!(
+        !codes(&out, "error").contains(&"cert-expired".to_string()),
+        "{}",
+        stdout(&out)
+    );
     // --at after the expiry: errors.
     let out = audit_json(&sb, &[p(&sb.cert_path()), "--at", "2099-01-01T00:00:00Z"]);
     assert_eq!(out.status.code(), Some(1));
