@@ -22,13 +22,16 @@ clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 
 ## Benchmarks (bench/): init against Docker's openssl recipe; verify against the docker CLI and
-## curl on a dockerd of its own (needs root and docker.io); issuing 1,000 certificates. Each
-## prints its figures and fails when a target is missed; all always run.
+## curl on a dockerd of its own (needs root and docker.io); issuing 1,000 certificates; audit of
+## 1,000 client directories against one `openssl verify` process. Each prints its figures and
+## fails when a target is missed; all always run.
 bench: release
+	$(CARGO) build --release --example bench_clients
 	status=0; \
 	python3 bench/bench.py --binary target/release/dockcert || status=1; \
 	python3 bench/verify.py --binary target/release/dockcert || status=1; \
 	python3 bench/issue.py --binary target/release/dockcert || status=1; \
+	python3 bench/audit.py --binary target/release/dockcert || status=1; \
 	exit $$status
 
 install:

@@ -14,10 +14,12 @@ use crate::pki::KeyType;
     name = "dockcert",
     version,
     after_help = "Examples:\n  \
-        dockcert init --san IP:203.0.113.7             CA, server and client certificates\n  \
-        dockcert init --san docker.example.com --key-type rsa-4096\n  \
-        dockcert verify --host tcp://203.0.113.7:2376         live mTLS check, with ~/.docker's files\n\n\
-        Exit codes: 0 success, 1 a check failed (verify), 2 error."
+        dockcert init --san IP:203.0.113.7              CA, server and client certificates\n  \
+        dockcert verify --host tcp://203.0.113.7:2376   live mTLS check with ~/.docker's files\n  \
+        dockcert audit                                  every problem in the TLS files found here\n  \
+        dockcert issue client --name alice              one more client from the same CA\n  \
+        dockcert context create prod --host tcp://203.0.113.7:2376 --use\n\n\
+        Exit codes: 0 success; 1 a check found a problem (verify, audit); 2 error."
 )]
 pub struct Cli {
     /// What to do.
@@ -48,6 +50,10 @@ pub enum Command {
     Context(ContextAction),
     /// Print the shell commands that point the docker CLI at a TLS daemon (eval "$(dockcert env)").
     Env(EnvArgs),
+    /// Check existing Docker TLS files for every problem dockerd or the docker CLI will hit.
+    Audit(AuditArgs),
+    /// Show what a certificate or key file holds.
+    Inspect(InspectArgs),
 }
 
 /// Options of `dockcert init`.
@@ -515,4 +521,103 @@ pub struct EnvArgs {
     /// Print the commands that unset the variables instead.
     #[arg(long)]
     pub unset: bool,
+}
+
+/// Options of `dockcert audit`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # The docker CLI's files, dockcert's home and every docker context\n  \
+    dockcert audit\n\n  \
+    # A daemon directory, a docker:dind certs directory and a daemon.json\n  \
+    dockcert audit /etc/docker/tls /certs /etc/docker/daemon.json --host docker.example.com\n\n  \
+    # One chain, explicitly: a client certificate as of a given moment\n  \
+    dockcert audit --ca ca.pem --cert cert.pem --key key.pem --purpose client --at 2027-01-01T00:00:00Z\n\n\
+    PATH may be a client directory (ca.pem, cert.pem, key.pem), a daemon directory (ca.pem,\n\
+    server-cert.pem, server-key.pem), dockcert's home, a docker:dind DOCKER_TLS_CERTDIR (ca/, server/,\n\
+    client/), a docker context store (~/.docker/contexts) or a daemon.json.\n\n\
+    Exit codes: 0 no errors (warnings allowed), 1 at least one error found, 2 usage or I/O error.")]
+pub struct AuditArgs {
+    /// Directories or daemon.json files to check [default: $DOCKER_CERT_PATH or ~/.docker,
+    /// dockcert's home, and the docker context store].
+    #[arg(value_name = "PATH", conflicts_with_all = ["ca", "cert", "key", "intermediates"])]
+    pub paths: Vec<PathBuf>,
+
+    /// The trust anchors (CA certificates, PEM or DER) of the explicit form.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub ca: Option<PathBuf>,
+
+    /// The certificate to check (explicit form); intermediates may follow it in the same file.
+    #[arg(long, value_name = "FILE", requires = "ca")]
+    pub cert: Option<PathBuf>,
+
+    /// The certificate's private key (explicit form).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+
+    /// Intermediate CA certificates for path building (explicit form).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub intermediates: Option<PathBuf>,
+
+    /// What the certificate is for in the explicit form: server (serverAuth) or client
+    /// (clientAuth).
+    #[arg(long, value_name = "PURPOSE", value_enum, default_value_t = PurposeArg::Server)]
+    pub purpose: PurposeArg,
+
+    /// The name or address clients use for the daemon; server certificates must cover it
+    /// [default: the host of $DOCKER_HOST when it is tcp://].
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+
+    /// Check validity as of this moment (RFC 3339, e.g. 2027-01-01T00:00:00Z) [default: now].
+    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+    pub at: Option<time::OffsetDateTime>,
+
+    /// Warn about certificates that expire within this many days.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub warn_days: u32,
+
+    /// Print the findings as one JSON document (schema in the README).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--purpose` of `dockcert audit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PurposeArg {
+    /// A dockerd server certificate (serverAuth).
+    Server,
+    /// A docker CLI client certificate (clientAuth).
+    Client,
+}
+
+impl From<PurposeArg> for crate::audit::Purpose {
+    fn from(arg: PurposeArg) -> Self {
+        match arg {
+            PurposeArg::Server => crate::audit::Purpose::Server,
+            PurposeArg::Client => crate::audit::Purpose::Client,
+        }
+    }
+}
+
+/// Options of `dockcert inspect`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    dockcert inspect ~/.docker/cert.pem\n  \
+    dockcert inspect /etc/docker/tls/server-key.pem     # key type, and which certificate it matches\n  \
+    openssl s_client -connect host:2376 -showcerts </dev/null | dockcert inspect -\n\n\
+    Exit codes: 0 success, 2 error (unreadable or unparsable input).")]
+pub struct InspectArgs {
+    /// A PEM (bundles too) or DER certificate or private key file; - reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_rfc3339(value: &str) -> Result<time::OffsetDateTime, String> {
+    time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339).map_err(
+        |err| format!("'{value}' is not an RFC 3339 time such as 2027-01-01T00:00:00Z ({err})"),
+    )
 }

@@ -3,14 +3,17 @@
 //! `main.rs` parses the command line and prints the one error line; [`run`] dispatches to the
 //! command modules.
 
+pub mod audit;
 pub mod certinfo;
 pub mod chain_recorder;
 pub mod cli;
 pub mod commands;
+pub mod discover;
 pub mod docker;
 pub mod finding;
 pub mod home;
 pub mod http;
+pub mod inspect;
 pub mod inventory;
 pub mod keycrypt;
 pub mod load;
@@ -131,6 +134,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Audit(args) => {
+            let report = commands::audit::run(&args, &env, now)?;
+            report::print_audit(&report, args.json, report::use_color())?;
+            // 1: the check found something; errors (exit 2) are Err.
+            Ok(if report.summary.errors > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Inspect(args) => {
+            let inspection = commands::inspect::run(&args, now)?;
+            report::print_inspect(&inspection, args.json)?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -1,9 +1,11 @@
 //! One module per subcommand: glue only (resolve paths -> pki -> store -> report).
 
+pub mod audit;
 pub mod context;
 pub mod env;
 pub mod import;
 pub mod init;
+pub mod inspect;
 pub mod issue;
 pub mod list;
 pub mod renew;

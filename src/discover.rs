@@ -1,0 +1,307 @@
+//! Finding Docker TLS files on disk: which layout a directory is in (client, daemon, dockcert's
+//! home, docker:dind's `DOCKER_TLS_CERTDIR`, the docker CLI's context store) and what each set of
+//! files is for. Only reads directory entries and small JSON files.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::audit::Purpose;
+
+/// Something to audit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// A leaf with its CA and key.
+    Chain {
+        /// What the layout calls it, e.g. "client directory".
+        kind: String,
+        /// The trusted CA file.
+        ca: PathBuf,
+        /// The leaf certificate.
+        cert: PathBuf,
+        /// The leaf's key.
+        key: PathBuf,
+        /// What the leaf is for.
+        purpose: Purpose,
+    },
+    /// A CA certificate on its own, with its key if present.
+    Ca {
+        /// What the layout calls it.
+        kind: String,
+        /// The CA certificate.
+        cert: PathBuf,
+        /// The CA key.
+        key: Option<PathBuf>,
+    },
+    /// A dockerd configuration file.
+    DaemonJson(PathBuf),
+    /// One docker CLI context with TLS files.
+    Context {
+        /// The context's name.
+        name: String,
+        /// Its `meta.json`.
+        meta: PathBuf,
+        /// `contexts/tls/<id>/docker/`.
+        tls_dir: PathBuf,
+    },
+}
+
+impl Target {
+    /// A one-line description for reports.
+    pub fn describe(&self) -> (String, PathBuf) {
+        match self {
+            Target::Chain { kind, cert, .. } => (kind.clone(), cert.clone()),
+            Target::Ca { kind, cert, .. } => (kind.clone(), cert.clone()),
+            Target::DaemonJson(path) => ("daemon.json".to_string(), path.clone()),
+            Target::Context { name, tls_dir, .. } => {
+                (format!("docker context '{name}'"), tls_dir.clone())
+            }
+        }
+    }
+}
+
+fn is_file(path: &Path) -> bool {
+    path.is_file()
+}
+
+/// The sets of TLS files under `path` (a directory in a known layout, or a daemon.json).
+/// An error when `path` does not exist or holds nothing dockcert recognises.
+pub fn discover(path: &Path) -> Result<Vec<Target>> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.is_file() {
+        if path.extension().is_some_and(|ext| ext == "json") {
+            return Ok(vec![Target::DaemonJson(path.to_path_buf())]);
+        }
+        bail!(
+            "{} is a file, not a directory or a daemon.json; to check one certificate use \
+             'dockcert audit --ca CA --cert {0}' or 'dockcert inspect {0}'",
+            path.display()
+        );
+    }
+    let found = discover_dir(path)?;
+    if found.is_empty() {
+        bail!(
+            "found no Docker TLS files in {}: expected ca.pem with cert.pem/key.pem (client) or \
+             server-cert.pem/server-key.pem (daemon), dockcert's ca/ca.pem, a docker:dind certs \
+             directory (ca/, server/, client/), a docker context store, or a daemon.json",
+            path.display()
+        );
+    }
+    Ok(found)
+}
+
+/// Like [`discover`], but a missing or empty directory is simply nothing (for the default places).
+pub fn discover_quietly(path: &Path) -> Vec<Target> {
+    if !path.exists() {
+        return Vec::new();
+    }
+    discover(path).unwrap_or_default()
+}
+
+fn discover_dir(dir: &Path) -> Result<Vec<Target>> {
+    let mut found = Vec::new();
+    let dind = ["ca", "server", "client"]
+        .iter()
+        .filter(|sub| dir.join(sub).join("cert.pem").is_file())
+        .count();
+    if dind > 0 && !dir.join("ca").join("ca.pem").is_file() {
+        // docker:dind's DOCKER_TLS_CERTDIR: ca/{cert,key}.pem, server/ and client/ with
+        // {ca,cert,key}.pem each.
+        let ca = dir.join("ca");
+        if ca.join("cert.pem").is_file() {
+            found.push(Target::Ca {
+                kind: "docker:dind CA".to_string(),
+                cert: ca.join("cert.pem"),
+                key: Some(ca.join("key.pem")).filter(|k| k.exists()),
+            });
+        }
+        for (sub, purpose) in [("server", Purpose::Server), ("client", Purpose::Client)] {
+            let sub_dir = dir.join(sub);
+            if sub_dir.join("cert.pem").is_file() || sub_dir.join("ca.pem").is_file() {
+                found.push(Target::Chain {
+                    kind: format!("docker:dind {sub}"),
+                    ca: sub_dir.join("ca.pem"),
+                    cert: sub_dir.join("cert.pem"),
+                    key: sub_dir.join("key.pem"),
+                    purpose,
+                });
+            }
+        }
+        return Ok(found);
+    }
+    if dir.join("ca").join("ca.pem").is_file() {
+        // dockcert's home.
+        found.push(Target::Ca {
+            kind: "dockcert CA".to_string(),
+            cert: dir.join("ca").join("ca.pem"),
+            key: Some(dir.join("ca").join("ca-key.pem")).filter(|k| k.exists()),
+        });
+        let daemon = dir.join("daemon");
+        if daemon.is_dir() {
+            found.extend(discover_dir(&daemon)?);
+        }
+    }
+    if is_file(&dir.join("server-cert.pem")) || is_file(&dir.join("server-key.pem")) {
+        found.push(Target::Chain {
+            kind: "daemon directory".to_string(),
+            ca: dir.join("ca.pem"),
+            cert: dir.join("server-cert.pem"),
+            key: dir.join("server-key.pem"),
+            purpose: Purpose::Server,
+        });
+    }
+    if is_file(&dir.join("cert.pem")) || is_file(&dir.join("key.pem")) {
+        found.push(Target::Chain {
+            kind: "client directory".to_string(),
+            ca: dir.join("ca.pem"),
+            cert: dir.join("cert.pem"),
+            key: dir.join("key.pem"),
+            purpose: Purpose::Client,
+        });
+    }
+    if found.is_empty() && is_file(&dir.join("ca.pem")) {
+        found.push(Target::Ca {
+            kind: "CA file".to_string(),
+            cert: dir.join("ca.pem"),
+            key: None,
+        });
+    }
+    if is_file(&dir.join("daemon.json")) {
+        found.push(Target::DaemonJson(dir.join("daemon.json")));
+    }
+    // The context store: PATH is `contexts/` itself or the docker config directory holding it.
+    let store = if dir.join("meta").is_dir() || dir.join("tls").is_dir() {
+        Some(dir.to_path_buf())
+    } else if dir.join("contexts").is_dir() {
+        Some(dir.join("contexts"))
+    } else {
+        None
+    };
+    if let Some(store) = store {
+        found.extend(contexts(&store)?);
+    }
+    Ok(found)
+}
+
+/// The docker CLI's context ID for a context name: the hex SHA-256 of the name.
+pub fn context_id(name: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, name.as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every context in a context store (`<DOCKER_CONFIG>/contexts`) that has TLS files.
+pub fn contexts(store: &Path) -> Result<Vec<Target>> {
+    let mut found = Vec::new();
+    let meta_dir = store.join("meta");
+    let tls_root = store.join("tls");
+    let mut ids: Vec<(String, Option<PathBuf>)> = Vec::new();
+    if meta_dir.is_dir() {
+        for entry in std::fs::read_dir(&meta_dir)
+            .with_context(|| format!("cannot list {}", meta_dir.display()))?
+        {
+            let entry = entry.with_context(|| format!("cannot list {}", meta_dir.display()))?;
+            let id = entry.file_name().to_string_lossy().into_owned();
+            ids.push((id, Some(entry.path().join("meta.json"))));
+        }
+    }
+    if tls_root.is_dir() {
+        for entry in std::fs::read_dir(&tls_root)
+            .with_context(|| format!("cannot list {}", tls_root.display()))?
+        {
+            let entry = entry.with_context(|| format!("cannot list {}", tls_root.display()))?;
+            let id = entry.file_name().to_string_lossy().into_owned();
+            if !ids.iter().any(|(known, _)| *known == id) {
+                ids.push((id, None));
+            }
+        }
+    }
+    ids.sort();
+    for (id, meta) in ids {
+        let tls_dir = tls_root.join(&id).join("docker");
+        if !tls_dir.is_dir() {
+            continue;
+        }
+        let name = meta
+            .as_deref()
+            .and_then(|m| std::fs::read_to_string(m).ok())
+            .and_then(|text| context_name(&text))
+            .unwrap_or_else(|| format!("(no meta.json; id {id})"));
+        found.push(Target::Context {
+            name,
+            meta: meta.unwrap_or_else(|| meta_dir.join(&id).join("meta.json")),
+            tls_dir,
+        });
+    }
+    Ok(found)
+}
+
+/// The `Name` of a context's meta.json.
+pub fn context_name(meta_json: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(meta_json).ok()?;
+    value.get("Name")?.as_str().map(str::to_string)
+}
+
+/// The docker endpoint's `Host` in a context's meta.json.
+pub fn context_host(meta_json: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(meta_json).ok()?;
+    value
+        .get("Endpoints")?
+        .get("docker")?
+        .get("Host")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Where the docker CLI keeps its configuration: `DOCKER_CONFIG`, else `~/.docker`.
+pub fn docker_config_dir(docker_config: Option<&Path>, home_dir: Option<&Path>) -> Option<PathBuf> {
+    docker_config
+        .map(Path::to_path_buf)
+        .or_else(|| home_dir.map(|home| home.join(".docker")))
+}
+
+/// dockerd's `-H` flags from a systemd unit text (ExecStart lines), for the hosts-conflict check.
+pub fn unit_exec_start(unit: &str) -> Option<Vec<String>> {
+    let mut last = None;
+    for line in unit.lines() {
+        let line = line.trim();
+        if let Some(command) = line.strip_prefix("ExecStart=") {
+            // An empty ExecStart= in a drop-in resets the list.
+            last = if command.trim().is_empty() {
+                None
+            } else {
+                Some(command.split_whitespace().map(str::to_string).collect())
+            };
+        }
+    }
+    last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_ids_are_sha256_of_the_name() {
+        assert_eq!(
+            context_id("default"),
+            "37a8eec1ce19687d132fe29051dca629d164e2c4958ba141d5f4133a33f0688f"
+        );
+    }
+
+    #[test]
+    fn reads_context_meta() {
+        let meta = r#"{"Name":"prod","Metadata":{},"Endpoints":{"docker":{"Host":"tcp://10.0.0.5:2376","SkipTLSVerify":false}}}"#;
+        assert_eq!(context_name(meta).as_deref(), Some("prod"));
+        assert_eq!(context_host(meta).as_deref(), Some("tcp://10.0.0.5:2376"));
+        assert_eq!(context_name("{"), None);
+    }
+
+    #[test]
+    fn exec_start_takes_the_last_and_resets() {
+        let unit = "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n";
+        let args = unit_exec_start(unit).unwrap();
+        assert_eq!(args[1..3], ["-H", "fd://"]);
+        assert_eq!(unit_exec_start("[Service]\nExecStart=\n"), None);
+    }
+}
