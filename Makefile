@@ -34,8 +34,14 @@ bench: release
 	python3 bench/audit.py --binary target/release/dockcert || status=1; \
 	exit $$status
 
+PREFIX ?= /usr/local
+
+## The binary (cargo install), its man page and bash completion.
 install:
-	$(CARGO) install --path . --locked
+	$(CARGO) install --path . --locked --root $(PREFIX)
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(PREFIX)/bin/dockcert man > $(DESTDIR)$(PREFIX)/share/man/man1/dockcert.1
+	$(PREFIX)/bin/dockcert completions bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dockcert
 
 clean:
 	$(CARGO) clean

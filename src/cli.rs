@@ -54,6 +54,13 @@ pub enum Command {
     Audit(AuditArgs),
     /// Show what a certificate or key file holds.
     Inspect(InspectArgs),
+    /// Produce (and with --apply, write) the daemon.json that serves the API with mutual TLS.
+    DaemonConfig(DaemonConfigArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff); `make install` installs it.
+    #[command(hide = true)]
+    Man,
 }
 
 /// Options of `dockcert init`.
@@ -620,4 +627,96 @@ fn parse_rfc3339(value: &str) -> Result<time::OffsetDateTime, String> {
     time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339).map_err(
         |err| format!("'{value}' is not an RFC 3339 time such as 2027-01-01T00:00:00Z ({err})"),
     )
+}
+
+/// Options of `dockcert daemon-config`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    dockcert daemon-config                          # show the merged /etc/docker/daemon.json and the changes\n  \
+    sudo dockcert daemon-config --apply             # write it (backup kept) and the systemd drop-in if needed\n  \
+    dockcert daemon-config --daemon-dir /etc/docker/tls --host tcp://0.0.0.0:2376 --host unix:///var/run/docker.sock\n\n\
+    dockerd refuses to start when 'hosts' is both in daemon.json and on its command line (systemd's\n\
+    '-H fd://'): the drop-in clears ExecStart and keeps --containerd. dockcert never restarts dockerd.")]
+pub struct DaemonConfigArgs {
+    /// The daemon's ca.pem, server-cert.pem and server-key.pem [default: <home>/daemon].
+    #[arg(long, value_name = "DIR")]
+    pub daemon_dir: Option<PathBuf>,
+
+    /// An address to listen on; repeat it [default: unix:///var/run/docker.sock and
+    /// tcp://0.0.0.0:2376].
+    #[arg(long = "host", short = 'H', value_name = "ADDR")]
+    pub hosts: Vec<String>,
+
+    /// The daemon.json to merge into.
+    #[arg(long, value_name = "FILE", default_value = "/etc/docker/daemon.json")]
+    pub config: PathBuf,
+
+    /// Write the merged daemon.json (and the systemd drop-in when needed).
+    #[arg(long)]
+    pub apply: bool,
+
+    /// Assume Docker's stock systemd unit (ExecStart=/usr/bin/dockerd -H fd:// --containerd=…)
+    /// instead of asking systemctl.
+    #[arg(long)]
+    pub systemd: bool,
+
+    /// Where systemd units live (the drop-in goes to <DIR>/docker.service.d/).
+    #[arg(long, value_name = "DIR", default_value = "/etc/systemd/system")]
+    pub systemd_dir: PathBuf,
+
+    /// dockcert's home [default: $DOCKCERT_HOME, else ~/.local/share/dockcert].
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The shells `dockcert completions` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    /// bash.
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+}
+
+/// Options of `dockcert completions`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    dockcert completions bash > /etc/bash_completion.d/dockcert\n  \
+    dockcert completions zsh > \"${fpath[1]}/_dockcert\"\n  \
+    dockcert completions fish > ~/.config/fish/completions/dockcert.fish")]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// The completion script for `shell`.
+pub fn completions(shell: CompletionShell) -> anyhow::Result<String> {
+    use clap::CommandFactory;
+    use clap_complete::Shell as Target;
+    let target = match shell {
+        CompletionShell::Bash => Target::Bash,
+        CompletionShell::Zsh => Target::Zsh,
+        CompletionShell::Fish => Target::Fish,
+        CompletionShell::Powershell => Target::PowerShell,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(target, &mut Cli::command(), "dockcert", &mut out);
+    Ok(String::from_utf8(out)?)
+}
+
+/// The man page, roff, generated from these definitions.
+pub fn man_page() -> anyhow::Result<String> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    Ok(String::from_utf8(out)?)
 }

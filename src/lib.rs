@@ -126,6 +126,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             report::print_text(&text)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::DaemonConfig(args) => {
+            let report = commands::daemon_config::run(&args, &env, now)?;
+            report::print_daemon_config(&report, args.json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions(args) => {
+            let text = cli::completions(args.shell)?;
+            report::print_text(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            report::print_text(&cli::man_page()?)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Verify(args) => {
             let report = commands::verify::run(&args, &env, now)?;
             report::print_verify(&report, args.json)?;

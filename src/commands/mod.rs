@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod context;
+pub mod daemon_config;
 pub mod env;
 pub mod import;
 pub mod init;

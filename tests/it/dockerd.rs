@@ -31,6 +31,39 @@ impl Dockerd {
         Dockerd::start_with(Some(daemon_dir), &["127.0.0.1"], vec![port])
     }
 
+    /// Starts with `--config-file` only (no TLS flags, no -H): everything else comes from that
+    /// daemon.json, which must listen on 127.0.0.1:`port`.
+    pub fn start_with_config(config: &Path, port: u16) -> Dockerd {
+        let dir = tempfile::Builder::new()
+            .prefix("dcd")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let child = Command::new("dockerd")
+            .arg(format!("--config-file={}", config.display()))
+            .arg(format!("--data-root={}", dir.path().join("data").display()))
+            .arg(format!("--exec-root={}", dir.path().join("exec").display()))
+            .arg(format!(
+                "--pidfile={}",
+                dir.path().join("dockerd.pid").display()
+            ))
+            .args(["--iptables=false", "--ip6tables=false", "--bridge=none"])
+            .env_remove("DOCKER_HOST")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(fs::File::create(dir.path().join("dockerd.err")).unwrap())
+            .spawn()
+            .expect("start dockerd");
+        let mut daemon = Dockerd {
+            child,
+            ports: vec![port],
+            log: dir.path().join("dockerd.err"),
+            _dir: dir,
+        };
+        // Its daemon.json may set a log level that hides "API listen on": the port itself tells.
+        daemon.wait_until(|| TcpStream::connect(("127.0.0.1", port)).is_ok());
+        daemon
+    }
+
     /// Serves explicit files (`ca`, `cert`, `key`) with --tlsverify on 127.0.0.1, the way the
     /// docker:dind entrypoint names them.
     pub fn start_with_files(ca: &Path, cert: &Path, key: &Path) -> Dockerd {
@@ -118,14 +151,23 @@ impl Dockerd {
     }
 
     fn wait_until_listening(&mut self, address: &str, port: u16) {
-        let deadline = Instant::now() + Duration::from_secs(90);
         let wanted = format!("API listen on {address}:{port}");
+        let log = self.log.clone();
+        self.wait_until(|| {
+            fs::read_to_string(&log)
+                .unwrap_or_default()
+                .contains(&wanted)
+                && TcpStream::connect((address, port)).is_ok()
+        });
+    }
+
+    fn wait_until(&mut self, ready: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(90);
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("dockerd exited early ({status}):\n{}", self.log_text());
             }
-            let logged = self.log_text().contains(&wanted);
-            if logged && TcpStream::connect((address, port)).is_ok() {
+            if ready() {
                 return;
             }
             assert!(

@@ -884,3 +884,165 @@ fn a_dind_certdir_works_with_the_paths_its_entrypoint_uses() {
         );
     }
 }
+
+#[test]
+fn daemon_config_makes_a_daemon_json_that_dockerd_serves_tls_from() {
+    let sb = Sandbox::new();
+    sb.init_ok(&[]);
+    let etc = sb.root.join("etc-docker");
+    fs::create_dir(&etc).unwrap();
+    let config = etc.join("daemon.json");
+    fs::write(
+        &config,
+        "{\n  \"log-level\": \"warn\",\n  \"tlsverify\": false\n}\n",
+    )
+    .unwrap();
+    let port = crate::dockerd::free_port();
+    let sock = sb.root.join("docker.sock");
+    let tcp = format!("tcp://127.0.0.1:{port}");
+    let unix = format!("unix://{}", sock.display());
+    let systemd = sb.root.join("systemd");
+    let base = |apply: bool| {
+        let mut args = vec![
+            "daemon-config",
+            "--config",
+            config.to_str().unwrap(),
+            "--host",
+            &tcp,
+            "--host",
+            &unix,
+            "--systemd",
+            "--systemd-dir",
+            systemd.to_str().unwrap(),
+        ];
+        if apply {
+            args.push("--apply");
+        }
+        args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+
+    // Without --apply: what would change, and nothing written.
+    let args = base(false);
+    let out = sb.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_success(&out, "daemon-config");
+    let text = stdout(&out);
+    assert!(
+        text.contains("tlsverify: false -> true") && text.contains("Would write"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "ExecStart=\nExecStart=/usr/bin/dockerd --containerd=/run/containerd/containerd.sock"
+        ),
+        "{text}"
+    );
+    assert!(!systemd.exists());
+    assert_eq!(
+        fs::read_to_string(&config).unwrap(),
+        "{\n  \"log-level\": \"warn\",\n  \"tlsverify\": false\n}\n"
+    );
+
+    // With --apply: merged (other keys kept, in order), a backup, and the drop-in.
+    let args = base(true);
+    let out = sb.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_success(&out, "daemon-config --apply");
+    let merged: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&config).unwrap()).unwrap();
+    let keys: Vec<&String> = merged.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "log-level",
+            "tlsverify",
+            "tls",
+            "tlscacert",
+            "tlscert",
+            "tlskey",
+            "hosts"
+        ]
+    );
+    assert_eq!(
+        merged["tlscacert"],
+        sb.daemon_dir().join("ca.pem").display().to_string()
+    );
+    assert!(fs::read_dir(&etc).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("daemon.json.bak-")
+    }));
+    let drop_in = fs::read_to_string(systemd.join("docker.service.d/dockcert-hosts.conf")).unwrap();
+    assert!(
+        drop_in.contains("[Service]\nExecStart=\nExecStart=/usr/bin/dockerd --containerd="),
+        "{drop_in}"
+    );
+    assert!(stdout(&out).contains("systemctl restart docker"));
+
+    // A broken daemon.json is a clear error and is left as it is.
+    let broken = etc.join("broken.json");
+    fs::write(&broken, "{ \"debug\": tru").unwrap();
+    let err = assert_one_line_error(&sb.run(&[
+        "daemon-config",
+        "--config",
+        broken.to_str().unwrap(),
+        "--apply",
+    ]));
+    assert!(
+        err.contains("is not valid JSON") && err.contains("left untouched"),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(&broken).unwrap(), "{ \"debug\": tru");
+
+    // A dockerd with only --config-file serves TLS; the docker CLI reaches it through a context.
+    if have_peers("daemon_config_makes_a_daemon_json_that_dockerd_serves_tls_from") {
+        let _daemon = Dockerd::start_with_config(&config, port);
+        assert_success(
+            &sb.run(&["context", "create", "from-json", "--host", &tcp]),
+            "context create",
+        );
+        let mut cmd = Command::new("docker");
+        sb.isolate(&mut cmd);
+        let out = cmd
+            .args([
+                "--context",
+                "from-json",
+                "version",
+                "--format",
+                "{{.Server.Version}}",
+            ])
+            .output()
+            .unwrap();
+        assert_success(&out, "docker --context from-json version");
+        // And plain HTTP is not served on that port.
+        let mut cmd = Command::new("docker");
+        sb.isolate(&mut cmd);
+        let out = cmd.args(["-H", &tcp, "version"]).output().unwrap();
+        assert!(!out.status.success(), "the daemon answered without TLS");
+    }
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_command_definitions() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["completions", "bash"]);
+    assert_success(&out, "completions bash");
+    let script = stdout(&out);
+    assert!(
+        script.contains("dockcert") && script.contains("rotate-ca") && script.contains("--san"),
+        "bash completion lists the commands"
+    );
+    let check = Command::new("bash")
+        .args(["-n", "-c", &script])
+        .output()
+        .unwrap();
+    assert_success(&check, "bash -n on the completion script");
+    for shell in ["zsh", "fish", "powershell"] {
+        assert_success(&sb.run(&["completions", shell]), shell);
+    }
+    let man = stdout(&sb.run(&["man"]));
+    assert!(
+        man.contains(".TH dockcert 1") && man.contains("daemon\\-config"),
+        "{}",
+        &man[..man.len().min(300)]
+    );
+}

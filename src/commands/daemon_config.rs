@@ -1,0 +1,332 @@
+//! `dockcert daemon-config`: the daemon side of mutual TLS in daemon.json, merged into what is
+//! there, with the systemd `hosts` conflict detected and resolved by a drop-in.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use crate::Env;
+use crate::cli::DaemonConfigArgs;
+use crate::docker::{Layout, TlsFiles};
+use crate::home::Home;
+use crate::report::DaemonConfigReport;
+use crate::store::{self, Plan};
+
+/// Docker's stock unit (docker.io, docker-ce): what `--systemd` assumes.
+pub const STOCK_EXEC_START: &str =
+    "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock";
+
+/// The default listening addresses: the local socket and TLS on every interface.
+pub const DEFAULT_HOSTS: [&str; 2] = ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"];
+
+/// Runs `daemon-config`.
+pub fn run(args: &DaemonConfigArgs, env: &Env, now: OffsetDateTime) -> Result<DaemonConfigReport> {
+    let home = Home::resolve(args.home.as_deref(), env.dockcert_home.as_deref())?;
+    let daemon_dir =
+        crate::absolute(&args.daemon_dir.clone().unwrap_or_else(|| home.daemon_dir()))?;
+    let files = Layout::Daemon.files_in(&daemon_dir);
+    for file in [&files.ca, &files.cert, &files.key] {
+        if !file.is_file() {
+            bail!(
+                "{} does not exist; make the daemon's files with 'dockcert init' or give --daemon-dir DIR",
+                file.display()
+            );
+        }
+    }
+    let hosts: Vec<String> = if args.hosts.is_empty() {
+        DEFAULT_HOSTS.iter().map(ToString::to_string).collect()
+    } else {
+        args.hosts.clone()
+    };
+    for host in &hosts {
+        check_host(host)?;
+    }
+    let config_path = crate::absolute(&args.config)?;
+    let existing = read_config(&config_path)?;
+    let (merged, changes) = merge(existing.clone(), &files, &hosts);
+    let text = to_json(&merged)?;
+
+    // The hosts conflict: -H on dockerd's command line and "hosts" in daemon.json.
+    let exec_start = if args.systemd {
+        Some(STOCK_EXEC_START.to_string())
+    } else {
+        systemd_exec_start()
+    };
+    let drop_in = exec_start
+        .as_deref()
+        .filter(|line| has_host_flag(line))
+        .map(|line| (drop_in_path(&args.systemd_dir), drop_in(line)));
+    let validation = validate(&text, &merged, &files)?;
+
+    let mut written = Vec::new();
+    if args.apply {
+        let mut plan = Plan::default();
+        plan.add(config_path.clone(), text.as_bytes(), 0o644);
+        if let Some((path, contents)) = &drop_in {
+            plan.add(path.clone(), contents.as_bytes(), 0o644);
+        }
+        // Replacing daemon.json (and an earlier drop-in) keeps the old file as a backup.
+        written = store::apply(&plan, true, now)?;
+    }
+    Ok(DaemonConfigReport {
+        config: config_path,
+        applied: args.apply,
+        daemon_json: merged,
+        changes,
+        exec_start,
+        drop_in,
+        validation,
+        backups: written.into_iter().filter_map(|w| w.backup).collect(),
+    })
+}
+
+fn check_host(host: &str) -> Result<()> {
+    let scheme = host.split_once("://").map(|(scheme, _)| scheme);
+    match scheme {
+        Some("unix" | "tcp" | "fd") => Ok(()),
+        _ => bail!("--host {host}: give unix:///path, tcp://ADDR:PORT or fd://"),
+    }
+}
+
+fn read_config(path: &Path) -> Result<Option<Value>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) if text.trim().is_empty() => Ok(None),
+        Ok(text) => {
+            let value: Value = serde_json::from_str(&text).map_err(|err| {
+                anyhow!(
+                    "{} is not valid JSON ({err}); fix it first — it was left untouched",
+                    path.display()
+                )
+            })?;
+            if !value.is_object() {
+                bail!(
+                    "{} is not a JSON object; fix it first — it was left untouched",
+                    path.display()
+                );
+            }
+            Ok(Some(value))
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err).with_context(|| format!("failed to read {}", path.display())),
+    }
+}
+
+/// daemon.json with the TLS keys set (in place when present, appended otherwise), and the
+/// changes as `key: old -> new` lines.
+pub fn merge(existing: Option<Value>, files: &TlsFiles, hosts: &[String]) -> (Value, Vec<String>) {
+    let mut object = match existing {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let wanted: [(&str, Value); 6] = [
+        ("tls", Value::Bool(true)),
+        ("tlsverify", Value::Bool(true)),
+        ("tlscacert", Value::String(files.ca.display().to_string())),
+        ("tlscert", Value::String(files.cert.display().to_string())),
+        ("tlskey", Value::String(files.key.display().to_string())),
+        (
+            "hosts",
+            Value::Array(hosts.iter().cloned().map(Value::String).collect()),
+        ),
+    ];
+    let mut changes = Vec::new();
+    for (key, value) in wanted {
+        match object.get(key) {
+            Some(old) if *old == value => {}
+            Some(old) => changes.push(format!("{key}: {old} -> {value}")),
+            None => changes.push(format!("{key}: (absent) -> {value}")),
+        }
+        object.insert(key.to_string(), value);
+    }
+    (Value::Object(object), changes)
+}
+
+fn to_json(value: &Value) -> Result<String> {
+    Ok(serde_json::to_string_pretty(value)? + "\n")
+}
+
+/// ExecStart of docker.service, from systemctl, when systemd runs here.
+fn systemd_exec_start() -> Option<String> {
+    let out = Command::new("systemctl")
+        .args(["show", "docker.service", "--property=ExecStart"])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let argv = text
+        .split("argv[]=")
+        .nth(1)?
+        .split(" ;")
+        .next()?
+        .trim()
+        .to_string();
+    (!argv.is_empty()).then_some(argv)
+}
+
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// Whether a dockerd command line sets listening addresses.
+pub fn has_host_flag(line: &str) -> bool {
+    words(line)
+        .iter()
+        .any(|w| *w == "-H" || *w == "--host" || w.starts_with("-H") || w.starts_with("--host="))
+}
+
+/// The drop-in that clears ExecStart and restarts dockerd without -H, keeping its other flags
+/// (--containerd among them).
+pub fn drop_in(exec_start: &str) -> String {
+    let mut kept = Vec::new();
+    let mut skip_value = false;
+    for word in words(exec_start) {
+        if skip_value {
+            skip_value = false;
+            continue;
+        }
+        if word == "-H" || word == "--host" {
+            skip_value = true;
+            continue;
+        }
+        if word.starts_with("-H") || word.starts_with("--host=") {
+            continue;
+        }
+        kept.push(word);
+    }
+    format!(
+        "# Written by dockcert: the listening addresses are in daemon.json (\"hosts\"), and dockerd\n\
+         # refuses to start when they are given both there and with -H on its command line.\n\
+         [Service]\nExecStart=\nExecStart={}\n",
+        kept.join(" ")
+    )
+}
+
+/// Asks dockerd to validate the file when it can (`--validate`, Docker 23 and later); otherwise
+/// checks the keys and files itself and says so.
+fn validate(text: &str, merged: &Value, files: &TlsFiles) -> Result<String> {
+    let help = Command::new("dockerd").arg("--help").output();
+    let supports = help
+        .as_ref()
+        .map(|out| String::from_utf8_lossy(&out.stdout).contains("--validate"))
+        .unwrap_or(false);
+    if supports {
+        // The document goes in on standard input: nothing is written before --apply.
+        let mut child = Command::new("dockerd")
+            .args(["--validate", "--config-file", "/dev/stdin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .context("failed to run dockerd --validate")?;
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            stdin
+                .write_all(text.as_bytes())
+                .context("failed to pass daemon.json to dockerd --validate")?;
+        }
+        let out = child
+            .wait_with_output()
+            .context("failed to run dockerd --validate")?;
+        if !out.status.success() {
+            bail!(
+                "dockerd --validate rejects the merged daemon.json: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        return Ok("dockerd --validate accepts it".to_string());
+    }
+    // Our own check of what we set: types, and files dockerd will open.
+    let object = merged
+        .as_object()
+        .ok_or_else(|| anyhow!("internal error: not an object"))?;
+    for key in ["tls", "tlsverify"] {
+        if !object.get(key).is_some_and(Value::is_boolean) {
+            bail!("daemon.json: '{key}' must be true or false");
+        }
+    }
+    for path in [&files.ca, &files.cert, &files.key] {
+        std::fs::File::open(path)
+            .with_context(|| format!("dockerd would not be able to read {}", path.display()))?;
+    }
+    let version = match help {
+        Ok(_) => Command::new("dockerd")
+            .arg("--version")
+            .output()
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+            .unwrap_or_default(),
+        Err(_) => "no dockerd here".to_string(),
+    };
+    Ok(format!(
+        "checked by dockcert (keys, types and files): this dockerd cannot validate a configuration ({})",
+        if version.is_empty() {
+            "unknown version".to_string()
+        } else {
+            version
+        }
+    ))
+}
+
+/// Where the drop-in would go for `systemd_dir`.
+pub fn drop_in_path(systemd_dir: &Path) -> PathBuf {
+    systemd_dir
+        .join("docker.service.d")
+        .join("dockcert-hosts.conf")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merges_in_place_and_keeps_other_keys_in_order() {
+        let existing: Value =
+            serde_json::from_str(r#"{"log-level":"warn","tlsverify":false,"debug":true}"#).unwrap();
+        let files = Layout::Daemon.files_in(Path::new("/d"));
+        let (merged, changes) = merge(Some(existing), &files, &["tcp://0.0.0.0:2376".to_string()]);
+        let keys: Vec<&String> = merged.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "log-level",
+                "tlsverify",
+                "debug",
+                "tls",
+                "tlscacert",
+                "tlscert",
+                "tlskey",
+                "hosts"
+            ]
+        );
+        assert!(
+            changes.contains(&"tlsverify: false -> true".to_string()),
+            "{changes:?}"
+        );
+        assert_eq!(merged["tlscacert"], "/d/ca.pem");
+    }
+
+    #[test]
+    fn the_drop_in_drops_only_the_host_flags() {
+        assert!(has_host_flag(STOCK_EXEC_START));
+        assert!(!has_host_flag(
+            "/usr/bin/dockerd --containerd=/run/containerd/containerd.sock"
+        ));
+        let text = drop_in(
+            "/usr/bin/dockerd -H fd:// --host=tcp://0.0.0.0:2375 -H unix:///x --containerd=/run/c.sock",
+        );
+        assert!(
+            text.contains(
+                "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd --containerd=/run/c.sock\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(
+            drop_in_path(Path::new("/etc/systemd/system")),
+            Path::new("/etc/systemd/system/docker.service.d/dockcert-hosts.conf")
+        );
+    }
+}
