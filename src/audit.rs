@@ -909,21 +909,7 @@ fn eku_names(cert: &X509Certificate<'_>) -> String {
         return "none".to_string();
     };
     let eku = ext.value;
-    let mut names = Vec::new();
-    for (on, name) in [
-        (eku.any, "anyExtendedKeyUsage"),
-        (eku.server_auth, "serverAuth"),
-        (eku.client_auth, "clientAuth"),
-        (eku.code_signing, "codeSigning"),
-        (eku.email_protection, "emailProtection"),
-        (eku.time_stamping, "timeStamping"),
-        (eku.ocsp_signing, "OCSPSigning"),
-    ] {
-        if on {
-            names.push(name.to_string());
-        }
-    }
-    names.extend(eku.other.iter().map(|o| o.to_id_string()));
+    let names = crate::certinfo::eku_names(eku);
     if names.is_empty() {
         "an empty list".to_string()
     } else {

@@ -105,6 +105,25 @@ fn ip_text(bytes: &[u8]) -> Option<std::net::IpAddr> {
     }
 }
 
+/// The purposes of an extendedKeyUsage extension, by name (unknown ones as OIDs).
+pub fn eku_names(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<String> {
+    let mut names: Vec<String> = [
+        (eku.any, "anyExtendedKeyUsage"),
+        (eku.server_auth, "serverAuth"),
+        (eku.client_auth, "clientAuth"),
+        (eku.code_signing, "codeSigning"),
+        (eku.email_protection, "emailProtection"),
+        (eku.time_stamping, "timeStamping"),
+        (eku.ocsp_signing, "OCSPSigning"),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, name)| name.to_string())
+    .collect();
+    names.extend(eku.other.iter().map(|oid| oid.to_id_string()));
+    names
+}
+
 /// SHA-256 of `der` as `AB:CD:…`.
 pub fn sha256_fingerprint(der: &[u8]) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);

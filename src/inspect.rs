@@ -193,21 +193,7 @@ pub fn cert_details(der: &[u8], now: OffsetDateTime) -> Option<CertDetails> {
                 details.key_usage = critical(ext.critical, ku.to_string());
             }
             ParsedExtension::ExtendedKeyUsage(eku) => {
-                let mut names = Vec::new();
-                for (on, name) in [
-                    (eku.any, "anyExtendedKeyUsage"),
-                    (eku.server_auth, "serverAuth"),
-                    (eku.client_auth, "clientAuth"),
-                    (eku.code_signing, "codeSigning"),
-                    (eku.email_protection, "emailProtection"),
-                    (eku.time_stamping, "timeStamping"),
-                    (eku.ocsp_signing, "OCSPSigning"),
-                ] {
-                    if on {
-                        names.push(name.to_string());
-                    }
-                }
-                names.extend(eku.other.iter().map(|o| o.to_id_string()));
+                let names = crate::certinfo::eku_names(eku);
                 details.extended_key_usage = critical(ext.critical, names.join(", "));
             }
             ParsedExtension::SubjectKeyIdentifier(ski) => {
