@@ -141,6 +141,11 @@ def main():
                 "curl /_ping": ["curl", "-sf", "--cacert", str(client / "ca.pem"),
                                 "--cert", str(client / "cert.pem"), "--key", str(client / "key.pem"),
                                 f"https://{host}/_ping"],
+                # The same two requests dockcert makes, on one connection: for information.
+                "curl /_ping+/version": ["curl", "-sf", "--cacert", str(client / "ca.pem"),
+                                         "--cert", str(client / "cert.pem"),
+                                         "--key", str(client / "key.pem"),
+                                         f"https://{host}/_ping", f"https://{host}/version"],
             }
             for name, command in cases.items():
                 print(f"  {key_type}: {name} ...", file=sys.stderr, flush=True)
@@ -159,13 +164,17 @@ def main():
     print()
     for key_type in KEY_TYPES:
         ours = medians[f"{key_type} dockcert verify"]
-        for other, target in (("docker version", 0.5), ("curl /_ping", 1.0)):
+        for other, target in (("docker version", 0.5), ("curl /_ping", 1.0), ("curl /_ping+/version", None)):
             value = ours / medians[f"{key_type} {other}"]
+            name = f"{key_type}: dockcert verify / {other}"
+            if target is None:
+                ratios[name] = {"value": value, "target": None, "pass": None}
+                print(f"{name:<52} {value:6.3f}  for information (the same requests)")
+                continue
             met = value <= target
             all_met = all_met and met
-            name = f"{key_type}: dockcert verify / {other}"
             ratios[name] = {"value": value, "target": target, "pass": met}
-            print(f"{name:<45} {value:6.3f}  target <= {target:.2f}  {'PASS' if met else 'FAIL'}")
+            print(f"{name:<52} {value:6.3f}  target <= {target:.2f}  {'PASS' if met else 'FAIL'}")
     print("\nall targets met" if all_met else "\nFAIL: a target was missed")
     if args.json:
         args.json.write_text(json.dumps({"runs": args.runs, "samples_s": results,

@@ -287,10 +287,13 @@ pub fn parse_private_key(path: &Path, bytes: &[u8]) -> Result<KeyFile, LoadError
 
 /// What a private key is, as far as the crypto library can tell: its public key (SPKI DER) and a
 /// description such as "ecdsa-p256".
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct KeyInfo {
     /// The public key, as a SubjectPublicKeyInfo.
     pub spki: Vec<u8>,
+    /// The key, loaded and ready to sign (a TLS handshake reuses it instead of loading it again:
+    /// for RSA-4096 that is a millisecond).
+    pub signing: std::sync::Arc<dyn rustls::sign::SigningKey>,
 }
 
 /// Loads `key` with the crypto provider and returns its public key, or why it cannot be used.
@@ -308,9 +311,8 @@ pub fn key_info(key: &KeyFile) -> Result<KeyInfo, LoadError> {
     let spki = signing
         .public_key()
         .ok_or_else(|| malformed(&key.path, "holds a key whose public half cannot be derived"))?;
-    Ok(KeyInfo {
-        spki: spki.as_ref().to_vec(),
-    })
+    let spki = spki.as_ref().to_vec();
+    Ok(KeyInfo { spki, signing })
 }
 
 /// Whether two SubjectPublicKeyInfo encodings carry the same key (algorithm parameters may be

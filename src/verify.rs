@@ -47,8 +47,8 @@ pub struct Material {
     pub chain: Vec<CertificateDer<'static>>,
     /// The client certificate's summary.
     pub client: CertSummary,
-    /// The client key.
-    pub key: KeyFile,
+    /// The client key, loaded once in the pre-flight.
+    pub key: Arc<dyn rustls::sign::SigningKey>,
 }
 
 fn name(path: &std::path::Path) -> String {
@@ -137,12 +137,16 @@ pub fn preflight(loaded: Loaded, now: OffsetDateTime) -> (Vec<Finding>, Option<M
     ));
 
     let mut ok = true;
+    let mut signing = None;
     match load::key_info(&key) {
-        Ok(info) if load::same_public_key(&info.spki, &client.spki) => findings.push(Finding::ok(
-            "key-matches",
-            name(&files.key),
-            "the key matches the client certificate",
-        )),
+        Ok(info) if load::same_public_key(&info.spki, &client.spki) => {
+            signing = Some(info.signing);
+            findings.push(Finding::ok(
+                "key-matches",
+                name(&files.key),
+                "the key matches the client certificate",
+            ));
+        }
         Ok(_) => {
             ok = false;
             findings.push(
@@ -222,13 +226,16 @@ pub fn preflight(loaded: Loaded, now: OffsetDateTime) -> (Vec<Finding>, Option<M
             }
         }
     }
-    let material = ok.then_some(Material {
-        ca: ca.certs,
-        ca_summaries,
-        chain: cert.certs,
-        client,
-        key,
-    });
+    let material = match (ok, signing) {
+        (true, Some(key)) => Some(Material {
+            ca: ca.certs,
+            ca_summaries,
+            chain: cert.certs,
+            client,
+            key,
+        }),
+        _ => None,
+    };
     (findings, material)
 }
 
@@ -334,11 +341,7 @@ pub fn client_config(
             .build()
             .map_err(|err| rustls::Error::General(err.to_string()))?;
     let verifier = RecordingVerifier::new(webpki, Arc::clone(recorder));
-    let key = CertifiedKey::from_der(
-        material.chain.clone(),
-        material.key.der.clone_key(),
-        &provider,
-    )?;
+    let key = CertifiedKey::new(material.chain.clone(), Arc::clone(&material.key));
     let resolver = RecordingClientCert::new(Arc::new(key), Arc::clone(recorder));
     Ok(ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
