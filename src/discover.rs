@@ -141,6 +141,20 @@ fn discover_dir(dir: &Path) -> Result<Vec<Target>> {
         if daemon.is_dir() {
             found.extend(discover_dir(&daemon)?);
         }
+        // What `issue` wrote: clients/NAME/ and servers/HOST/.
+        for group in ["clients", "servers"] {
+            let Ok(entries) = std::fs::read_dir(dir.join(group)) else {
+                continue;
+            };
+            let mut subdirs: Vec<PathBuf> = entries
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|path| path.is_dir())
+                .collect();
+            subdirs.sort();
+            for sub in subdirs {
+                found.extend(discover_dir(&sub)?);
+            }
+        }
     }
     if is_file(&dir.join("server-cert.pem")) || is_file(&dir.join("server-key.pem")) {
         found.push(Target::Chain {
@@ -182,12 +196,6 @@ fn discover_dir(dir: &Path) -> Result<Vec<Target>> {
         found.extend(contexts(&store)?);
     }
     Ok(found)
-}
-
-/// The docker CLI's context ID for a context name: the hex SHA-256 of the name.
-pub fn context_id(name: &str) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, name.as_bytes());
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Every context in a context store (`<DOCKER_CONFIG>/contexts`) that has TLS files.
@@ -253,13 +261,6 @@ pub fn context_host(meta_json: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Where the docker CLI keeps its configuration: `DOCKER_CONFIG`, else `~/.docker`.
-pub fn docker_config_dir(docker_config: Option<&Path>, home_dir: Option<&Path>) -> Option<PathBuf> {
-    docker_config
-        .map(Path::to_path_buf)
-        .or_else(|| home_dir.map(|home| home.join(".docker")))
-}
-
 /// dockerd's `-H` flags from a systemd unit text (ExecStart lines), for the hosts-conflict check.
 pub fn unit_exec_start(unit: &str) -> Option<Vec<String>> {
     let mut last = None;
@@ -280,14 +281,6 @@ pub fn unit_exec_start(unit: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn context_ids_are_sha256_of_the_name() {
-        assert_eq!(
-            context_id("default"),
-            "37a8eec1ce19687d132fe29051dca629d164e2c4958ba141d5f4133a33f0688f"
-        );
-    }
 
     #[test]
     fn reads_context_meta() {

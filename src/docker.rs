@@ -290,6 +290,10 @@ mod tests {
             "8f9d61fac39402898f831bfec31c774438bb77be6a0cbd47c83cf53d31858372"
         );
         assert_eq!(
+            context_id("default"),
+            "37a8eec1ce19687d132fe29051dca629d164e2c4958ba141d5f4133a33f0688f"
+        );
+        assert_eq!(
             context_meta_json("ctx1", Some("my d"), "tcp://127.0.0.1:2376"),
             r#"{"Name":"ctx1","Metadata":{"Description":"my d"},"Endpoints":{"docker":{"Host":"tcp://127.0.0.1:2376","SkipTLSVerify":false}}}"#
         );

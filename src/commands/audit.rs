@@ -113,10 +113,9 @@ fn default_places(env: &Env) -> Vec<PathBuf> {
     if let Ok(home) = Home::resolve(None, env.dockcert_home.as_deref()) {
         places.push(home.root().to_path_buf());
     }
-    let config = std::env::var_os("DOCKER_CONFIG")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
-    if let Some(config) = discover::docker_config_dir(config.as_deref(), env.home_dir.as_deref()) {
+    if let Some(config) =
+        crate::docker::docker_config_dir(env.docker_config.as_deref(), env.home_dir.as_deref())
+    {
         let store = config.join("contexts");
         if !places.contains(&config) {
             places.push(store);

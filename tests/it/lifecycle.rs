@@ -100,6 +100,16 @@ fn issued_server_and_client_work_with_dockerd_and_are_listed() {
         "{text}"
     );
 
+    // audit of the home finds what issue wrote, and finds nothing wrong with it.
+    let out = sb.run(&["audit", sb.dockcert_home().to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let audit = stdout(&out);
+    assert!(
+        audit.contains("clients/alice/cert.pem")
+            && audit.contains("servers/127.0.0.1/server-cert.pem"),
+        "{audit}"
+    );
+
     // Refuses to overwrite an existing client without --force.
     let err = assert_one_line_error(&sb.run(&["issue", "client", "--name", "alice"]));
     assert!(
