@@ -124,6 +124,12 @@ pub fn eku_names(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<Str
     names
 }
 
+/// `at` as RFC 3339 (`2027-11-28T18:26:53Z`).
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| at.to_string())
+}
+
 /// SHA-256 of `der` as `AB:CD:…`.
 pub fn sha256_fingerprint(der: &[u8]) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);

@@ -4,12 +4,12 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use x509_parser::oid_registry;
 use x509_parser::prelude::{FromDer, GeneralName, ParsedExtension, X509Certificate};
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
+use crate::certinfo::rfc3339;
 use crate::load::{Encoding, KeyFormat};
 
 /// Everything `inspect` prints about one file.
@@ -80,10 +80,6 @@ pub struct KeyDetails {
 fn hex(bytes: &[u8], sep: &str) -> String {
     let parts: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
     parts.join(sep)
-}
-
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
 }
 
 fn bits(bytes: &[u8]) -> usize {

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
+use crate::certinfo::rfc3339;
 use crate::pki::{Issued, Role};
 
 /// What `init` did, as printed.
@@ -101,10 +101,6 @@ impl CertEntry {
                 .whole_days(),
         }
     }
-}
-
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
 }
 
 /// Quotes `word` for a POSIX shell when it needs it.

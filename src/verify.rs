@@ -18,7 +18,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::Env;
-use crate::certinfo::CertSummary;
+use crate::certinfo::{CertSummary, rfc3339};
 use crate::chain_recorder::{Observed, Recorder, RecordingClientCert, RecordingVerifier};
 use crate::docker::{TcpHost, TlsFiles};
 use crate::finding::{Finding, Severity};
@@ -53,11 +53,6 @@ pub struct Material {
 
 fn name(path: &std::path::Path) -> String {
     path.display().to_string()
-}
-
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| at.to_string())
 }
 
 /// Pre-flight, before any network traffic: the files parse, the key is plain and matches the

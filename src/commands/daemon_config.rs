@@ -174,9 +174,8 @@ fn words(line: &str) -> Vec<&str> {
 
 /// Whether a dockerd command line sets listening addresses.
 pub fn has_host_flag(line: &str) -> bool {
-    words(line)
-        .iter()
-        .any(|w| *w == "-H" || *w == "--host" || w.starts_with("-H") || w.starts_with("--host="))
+    let args: Vec<String> = words(line).into_iter().map(str::to_string).collect();
+    !crate::audit::command_line_hosts(&args).is_empty()
 }
 
 /// The drop-in that clears ExecStart and restarts dockerd without -H, keeping its other flags

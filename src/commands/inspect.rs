@@ -33,13 +33,7 @@ pub fn run(args: &InspectArgs, now: OffsetDateTime) -> Result<Inspection> {
             let key = if bytes.windows(11).any(|w| w == b"PRIVATE KEY") {
                 match load::parse_private_key(&label, &bytes) {
                     Ok(key) => {
-                        let info = load::key_info(&key);
-                        let mut details = inspect::key_details(
-                            key.format,
-                            info.as_ref()
-                                .map(|i| i.spki.as_slice())
-                                .map_err(|e| e.to_string()),
-                        );
+                        let (mut details, info) = describe_key(&key);
                         if let Ok(info) = &info {
                             details.matches = file
                                 .certs
@@ -96,13 +90,7 @@ pub fn run(args: &InspectArgs, now: OffsetDateTime) -> Result<Inspection> {
             return Err(cert_err.into());
         }
     };
-    let info = load::key_info(&key);
-    let mut details = inspect::key_details(
-        key.format,
-        info.as_ref()
-            .map(|i| i.spki.as_slice())
-            .map_err(|e| e.to_string()),
-    );
+    let (mut details, info) = describe_key(&key);
     if let (Ok(info), false) = (&info, stdin) {
         details.matches = matching_certificates(&args.file, &info.spki);
     }
@@ -167,4 +155,18 @@ fn matching_certificates(key_path: &Path, spki: &[u8]) -> Vec<String> {
         })
         .map(|p| p.display().to_string())
         .collect()
+}
+
+/// A key's details, and the loaded key (for matching it to certificates).
+fn describe_key(
+    key: &load::KeyFile,
+) -> (inspect::KeyDetails, Result<load::KeyInfo, load::LoadError>) {
+    let info = load::key_info(key);
+    let details = inspect::key_details(
+        key.format,
+        info.as_ref()
+            .map(|i| i.spki.as_slice())
+            .map_err(|e| e.to_string()),
+    );
+    (details, info)
 }
