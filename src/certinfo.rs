@@ -69,7 +69,7 @@ impl CertSummary {
         Some(CertSummary {
             subject: cert.subject().to_string(),
             issuer: cert.issuer().to_string(),
-            serial: cert.serial.to_str_radix(16),
+            serial: serial_hex(cert.raw_serial()),
             not_before: cert.validity().not_before.to_datetime(),
             not_after: cert.validity().not_after.to_datetime(),
             sans,
@@ -124,6 +124,17 @@ pub fn eku_names(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<Str
     names
 }
 
+/// A serial as lower-case hex, two digits per byte, without the sign byte or leading zero bytes:
+/// the form `pki::Serial::hex` gives and the inventory records. (A number's hex would drop the
+/// leading zero of a first byte below 0x10, and then the same serial would not compare equal.)
+pub fn serial_hex(raw: &[u8]) -> String {
+    let start = raw
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(raw.len().saturating_sub(1));
+    raw[start..].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// `at` as RFC 3339 (`2027-11-28T18:26:53Z`).
 pub fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339)
@@ -156,5 +167,23 @@ mod tests {
         assert_eq!(summary.not_after.year(), 2030);
         assert_eq!(summary.sha256.len(), 32 * 3 - 1);
         assert!(CertSummary::from_der(b"junk").is_none());
+    }
+
+    #[test]
+    fn serials_read_back_as_they_were_recorded() {
+        // A first byte below 0x10 keeps its leading zero digit, as Serial::hex writes it.
+        let mut bytes = [0x0au8; 16];
+        bytes[15] = 0x01;
+        let serial = crate::pki::Serial::from_bytes(bytes);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["s.example".to_string()]).unwrap();
+        params.serial_number = Some(rcgen::SerialNumber::from_slice(&bytes));
+        let cert = params.self_signed(&key).unwrap();
+        let summary = CertSummary::from_der(cert.der()).unwrap();
+        assert_eq!(summary.serial, serial.hex());
+        assert!(summary.serial.starts_with("0a0a"), "{}", summary.serial);
+        // The DER sign byte of a serial with its high bit set is not part of the number.
+        assert_eq!(serial_hex(&[0x00, 0x81, 0x02]), "8102");
+        assert_eq!(serial_hex(&[0x00]), "00");
     }
 }
