@@ -1,7 +1,7 @@
 # dockcert: `make test` is what CI runs (.ci/run); `make bench` measures the speed targets.
 CARGO ?= cargo
 
-.PHONY: all build release test fmt-check clippy bench install clean
+.PHONY: all build release test peers fmt-check clippy bench install clean
 
 all: build
 
@@ -11,9 +11,15 @@ build:
 release:
 	$(CARGO) build --release
 
-## The full check: formatting, lints with warnings as errors, and every test.
-test: fmt-check clippy
+## The full check: the real peers installed (tests/install-peers.sh), formatting, lints with
+## warnings as errors, and every test.
+test: peers fmt-check clippy
 	$(CARGO) test --all-targets
+
+## Installs what the tests talk to (docker.io, openssl, Go, OpenSSH, the Python docker SDK) when
+## run as root with apt; otherwise says loudly what is missing.
+peers:
+	bash tests/install-peers.sh
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
