@@ -168,8 +168,10 @@ pub enum InitLayout {
 /// Options of `dockcert verify`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
-    # The daemon in DOCKER_HOST, with DOCKER_CERT_PATH's (or ~/.docker's) ca.pem, cert.pem, key.pem\n  \
+    # Exactly what `docker version` would use now (context, DOCKER_HOST, DOCKER_TLS_VERIFY ...)\n  \
     dockcert verify\n\n  \
+    # The docker context prod, with the context's own copies of the files\n  \
+    dockcert verify --context prod\n\n  \
     # An explicit daemon and certificate directory\n  \
     dockcert verify --host tcp://203.0.113.7:2376 --cert-path ./client\n\n  \
     # Three explicit files, a short timeout, JSON out\n  \
@@ -178,9 +180,15 @@ pub enum InitLayout {
     Exit codes: 0 the daemon works with these certificates, 1 the check failed (the daemon or the\n\
     certificates are at fault), 2 usage or local error.")]
 pub struct VerifyArgs {
-    /// The daemon, tcp://HOST[:PORT] (port 2376 by default) [default: $DOCKER_HOST].
+    /// The daemon, tcp://HOST[:PORT] (port 2376 by default) [default: the endpoint the docker CLI
+    /// would use: --context, DOCKER_HOST, DOCKER_CONTEXT, currentContext, the default context].
     #[arg(long, short = 'H', value_name = "URL")]
     pub host: Option<String>,
+
+    /// Check the docker context NAME, as `docker --context NAME` would use it (its host and its
+    /// own copies of the TLS files).
+    #[arg(long, short = 'c', value_name = "NAME")]
+    pub context: Option<String>,
 
     /// Directory with ca.pem, cert.pem and key.pem [default: $DOCKER_CERT_PATH, else ~/.docker].
     #[arg(long, value_name = "DIR", conflicts_with_all = ["tlscacert", "tlscert", "tlskey"])]

@@ -45,6 +45,10 @@ pub struct Env {
     pub docker_host: Option<String>,
     /// `DOCKER_TLS_VERIFY`.
     pub docker_tls_verify: Option<String>,
+    /// `DOCKER_TLS`: TLS without verifying the daemon (docker CLI only).
+    pub docker_tls: Option<String>,
+    /// `DOCKER_CONTEXT`: the docker CLI's context, unless DOCKER_HOST is set.
+    pub docker_context: Option<String>,
     /// `REQUESTS_CA_BUNDLE` (the Python docker SDK's trust store override).
     pub requests_ca_bundle: Option<String>,
     /// `CURL_CA_BUNDLE` (likewise).
@@ -66,6 +70,8 @@ impl Env {
             home_dir: directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf()),
             docker_host: text("DOCKER_HOST"),
             docker_tls_verify: text("DOCKER_TLS_VERIFY"),
+            docker_tls: text("DOCKER_TLS"),
+            docker_context: text("DOCKER_CONTEXT"),
             requests_ca_bundle: text("REQUESTS_CA_BUNDLE"),
             curl_ca_bundle: text("CURL_CA_BUNDLE"),
             docker_config: var("DOCKER_CONFIG").map(PathBuf::from),

@@ -256,6 +256,10 @@ pub struct VerifyReport {
     /// When the check ran.
     #[serde(with = "time::serde::rfc3339")]
     pub now: OffsetDateTime,
+    /// Where the endpoint and each file came from, and what the client does silently.
+    pub origin: Vec<String>,
+    /// The endpoint as resolved, each value with its origin.
+    pub endpoint: Option<crate::docker::endpoint::Endpoint>,
 }
 
 impl VerifyReport {
@@ -275,6 +279,8 @@ impl VerifyReport {
             client_days_left: None,
             ca_days_left: None,
             now: OffsetDateTime::UNIX_EPOCH,
+            origin: Vec::new(),
+            endpoint: None,
         }
     }
 }
@@ -297,11 +303,21 @@ fn verify_text(report: &VerifyReport) -> String {
         .parent()
         .map(|d| d.display().to_string())
         .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "dockcert verify {} with the client files in {dir}\n",
-        report.host
-    );
+    if report.host.is_empty() {
+        out.push_str("dockcert verify: the client's configuration\n");
+    } else if dir.is_empty() {
+        let _ = writeln!(out, "dockcert verify {}", report.host);
+    } else {
+        let _ = writeln!(
+            out,
+            "dockcert verify {} with the client files in {dir}",
+            report.host
+        );
+    }
+    for line in &report.origin {
+        let _ = writeln!(out, "  {line}");
+    }
+    out.push('\n');
     for finding in &report.findings {
         let label = match finding.severity {
             Severity::Info => "ok",

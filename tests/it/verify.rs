@@ -364,10 +364,21 @@ fn verify_preflight_and_usage_errors() {
     let port = free_port();
     let host = format!("tcp://127.0.0.1:{port}");
 
-    // Usage and local errors: exit 2, one line.
-    let err = assert_one_line_error(&sb.run(&["verify"]));
+    // Nothing configured: the docker CLI would use the local socket, where no TLS is involved;
+    // verify says so and fails (exit 1), naming where that came from.
+    let out = sb.run(&["verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
     assert!(
-        err.contains("no Docker host to check") && err.contains("DOCKER_HOST"),
+        text.contains("host unix:///var/run/docker.sock from the docker CLI's default")
+            && text.contains("no TLS is involved"),
+        "{text}"
+    );
+
+    // Usage and local errors: exit 2, one line.
+    let err = assert_one_line_error(&sb.run(&["verify", "--host", &host, "--context", "prod"]));
+    assert!(
+        err.contains("conflicting options: cannot specify both --host and --context"),
         "{err}"
     );
     let err = assert_one_line_error(&sb.run(&["verify", "--host", "unix:///var/run/docker.sock"]));
@@ -379,17 +390,44 @@ fn verify_preflight_and_usage_errors() {
         "{err}"
     );
 
-    // DOCKER_HOST is used when --host is not given.
+    // DOCKER_HOST is used when --host is not given; without DOCKER_TLS_VERIFY the docker CLI
+    // talks plain HTTP, and verify says so instead of checking something the CLI won't do.
     let mut cmd = sb.dockcert();
     let out = cmd
         .env("DOCKER_HOST", &host)
         .arg("verify")
         .output()
         .unwrap();
+    let text = stdout(&out);
+    assert!(text.contains(&format!("dockcert verify {host}")), "{text}");
     assert!(
-        stdout(&out).contains(&format!("dockcert verify {host}")),
-        "{}",
-        stdout(&out)
+        text.contains(&format!("host {host} from DOCKER_HOST")) && text.contains("plain HTTP"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let mut cmd = sb.dockcert();
+    let out = cmd
+        .env("DOCKER_HOST", &host)
+        .env("DOCKER_TLS_VERIFY", "1")
+        .args(["verify", "--json"])
+        .output()
+        .unwrap();
+    let report = json(&out);
+    let wanted = format!(
+        "ca.pem {} from DOCKER_CERT_PATH",
+        sb.cert_path().join("ca.pem").display()
+    );
+    assert!(
+        report["origin"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l == &wanted[..]),
+        "{report}"
+    );
+    assert!(
+        codes(&report).contains(&"connection-refused".to_string()),
+        "{report}"
     );
 
     // Pre-flight failures are findings (exit 1), found before any connection is tried.
