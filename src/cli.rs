@@ -52,6 +52,9 @@ pub enum Command {
     Env(EnvArgs),
     /// Check existing Docker TLS files for every problem dockerd or the docker CLI will hit.
     Audit(AuditArgs),
+    /// Why doesn't it work? Where the docker CLI and the Python docker SDK connect, with which
+    /// files, whether that works, and the commands that fix it.
+    Doctor(DoctorArgs),
     /// Show what a certificate or key file holds.
     Inspect(InspectArgs),
     /// Produce (and with --apply, write) the daemon.json that serves the API with mutual TLS.
@@ -536,6 +539,33 @@ pub struct EnvArgs {
     /// Print the commands that unset the variables instead.
     #[arg(long)]
     pub unset: bool,
+}
+
+/// Options of `dockcert doctor`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # Everything as it stands: the docker CLI's context or DOCKER_HOST, and the Python SDK's view\n  \
+    dockcert doctor\n\n  \
+    # As `docker --context prod` would see it\n  \
+    dockcert doctor --context prod\n\n  \
+    dockcert doctor --json\n\n\
+    Exit codes: 0 every client works, 1 a client fails, 2 usage or local error.")]
+pub struct DoctorArgs {
+    /// Resolve the docker CLI's endpoint as `docker --host URL` would.
+    #[arg(long, short = 'H', value_name = "URL")]
+    pub host: Option<String>,
+
+    /// Resolve the docker CLI's endpoint as `docker --context NAME` would.
+    #[arg(long, short = 'c', value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Seconds to wait for each connection and answer.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `dockcert audit`.

@@ -165,6 +165,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Doctor(args) => {
+            let report = commands::doctor::run(&args, &env, now)?;
+            report::print_doctor(&report, args.json)?;
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Inspect(args) => {
             let inspection = commands::inspect::run(&args, now)?;
             report::print_inspect(&inspection, args.json)?;

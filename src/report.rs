@@ -9,6 +9,9 @@ use time::OffsetDateTime;
 use crate::certinfo::rfc3339;
 use crate::pki::{Issued, Role};
 
+mod doctor;
+pub use doctor::*;
+
 /// What `init` did, as printed.
 #[derive(Debug, Serialize)]
 pub struct InitReport {

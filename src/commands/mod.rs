@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod context;
 pub mod daemon_config;
+pub mod doctor;
 pub mod env;
 pub mod import;
 pub mod init;

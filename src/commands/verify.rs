@@ -86,7 +86,8 @@ pub fn refused(refusal: &Refusal, env: &Env, now: OffsetDateTime) -> VerifyRepor
     report
 }
 
-fn refusal_fix(refusal: &Refusal) -> String {
+/// The command or change that resolves a client's refusal.
+pub fn refusal_fix(refusal: &Refusal) -> String {
     let m = &refusal.message;
     if m.contains("context not found") {
         "create the context (dockcert context create NAME --host tcp://HOST:2376 --use), or choose \
@@ -196,6 +197,22 @@ pub fn check_endpoint(
     now: OffsetDateTime,
 ) -> Result<VerifyReport> {
     let who = endpoint.client.name();
+    // A client that does not verify the daemon has no CA configured; dockcert still checks the
+    // daemon, against the ca.pem beside the client certificate when there is one.
+    let mut endpoint = endpoint.clone();
+    if endpoint.tls.value == Tls::NoVerify
+        && endpoint.effective_ca().is_none()
+        && let Some(cert) = &endpoint.cert
+    {
+        let beside = cert.value.with_file_name("ca.pem");
+        if beside.is_file() {
+            endpoint.ca = Some(Sourced {
+                value: beside,
+                origin: cert.origin.clone(),
+            });
+        }
+    }
+    let endpoint = &endpoint;
     let path_of =
         |f: &Option<Sourced<PathBuf>>| f.as_ref().map(|s| s.value.clone()).unwrap_or_default();
     let files = TlsFiles {

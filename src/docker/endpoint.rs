@@ -83,6 +83,9 @@ impl Origin {
             Origin::Flag(flag) => format!("the {flag} flag"),
             Origin::Env(var) => var.to_string(),
             Origin::CurrentContext(path) => format!("currentContext in {}", path.display()),
+            Origin::Context { name, path } if path.ends_with("docker") => {
+                format!("the context '{name}''s TLS store")
+            }
             Origin::Context { name, path } => {
                 format!("the context '{name}' ({})", path.display())
             }
@@ -202,7 +205,30 @@ impl Endpoint {
             Tls::NoVerify => "TLS without verifying the daemon",
         };
         lines.push(format!("{tls}: {}", self.tls.origin.describe()));
-        if self.tls.value != Tls::Off {
+        let together = match (&self.ca, &self.cert, &self.key) {
+            (Some(ca), Some(cert), Some(key)) => {
+                let dir = ca.value.parent();
+                (dir == cert.value.parent()
+                    && dir == key.value.parent()
+                    && ca.origin == cert.origin
+                    && ca.origin == key.origin)
+                    .then(|| {
+                        (
+                            dir.map(Path::to_path_buf).unwrap_or_default(),
+                            ca.origin.describe(),
+                        )
+                    })
+            }
+            _ => None,
+        };
+        if self.tls.value != Tls::Off
+            && let Some((dir, origin)) = together
+        {
+            lines.push(format!(
+                "ca.pem, cert.pem and key.pem in {} from {origin}",
+                dir.display()
+            ));
+        } else if self.tls.value != Tls::Off {
             for (what, file) in [
                 ("ca.pem", &self.ca),
                 ("cert.pem", &self.cert),
@@ -217,13 +243,15 @@ impl Endpoint {
                     None => lines.push(format!("{what}: none")),
                 }
             }
-            if let Some(trust) = &self.trust_override {
-                lines.push(format!(
-                    "trusted CAs {} from {} (replaces ca.pem)",
-                    trust.value.display(),
-                    trust.origin.describe()
-                ));
-            }
+        }
+        if self.tls.value != Tls::Off
+            && let Some(trust) = &self.trust_override
+        {
+            lines.push(format!(
+                "trusted CAs {} from {} (replaces ca.pem)",
+                trust.value.display(),
+                trust.origin.describe()
+            ));
         }
         lines
     }
@@ -1140,6 +1168,86 @@ fn sdk_load_context(
         .iter()
         .all(|f| dir.join(f).is_file());
     Some((host, complete.then_some(dir), meta, skip))
+}
+
+/// Environment pitfalls about how the two clients read the environment, beyond those `verify`
+/// knows (`verify::env_warnings`): DOCKER_TLS for DOCKER_TLS_VERIFY, a DOCKER_CERT_PATH without
+/// the three files, a DOCKER_HOST with https:// or without a port.
+pub fn env_pitfalls(env: &Env) -> Vec<crate::finding::Finding> {
+    use crate::finding::Finding;
+    let mut out = Vec::new();
+    if let Some(value) = &env.docker_tls
+        && env.docker_tls_verify.is_none()
+    {
+        out.push(
+            Finding::warning(
+                "env-docker-tls",
+                "DOCKER_TLS",
+                format!(
+                    "DOCKER_TLS={value} is set but DOCKER_TLS_VERIFY is not: the docker CLI uses TLS                      without verifying the daemon's certificate, and the Python SDK ignores DOCKER_TLS                      altogether"
+                ),
+            )
+            .with_fix("unset DOCKER_TLS; export DOCKER_TLS_VERIFY=1"),
+        );
+    }
+    if let Some(dir) = &env.docker_cert_path {
+        let missing: Vec<&str> = ["ca.pem", "cert.pem", "key.pem"]
+            .into_iter()
+            .filter(|f| !dir.join(f).is_file())
+            .collect();
+        if !missing.is_empty() {
+            out.push(
+                Finding::error(
+                    "env-cert-path-incomplete",
+                    dir.display().to_string(),
+                    format!(
+                        "DOCKER_CERT_PATH={} lacks {}: the docker CLI fails without ca.pem and sends no                          client certificate without cert.pem and key.pem; the Python SDK refuses to start",
+                        dir.display(),
+                        missing.join(", ")
+                    ),
+                )
+                .with_fix(
+                    "export DOCKER_CERT_PATH=DIR with the directory that holds ca.pem, cert.pem and                      key.pem (dockcert list shows where clients were written)",
+                ),
+            );
+        }
+    }
+    if let Some(host) = &env.docker_host {
+        let lower = host.trim().to_ascii_lowercase();
+        let fixed = |authority: &str| {
+            let authority = authority.split('/').next().unwrap_or_default();
+            if tcp_without_port(authority) {
+                format!("tcp://{authority}:2376")
+            } else {
+                format!("tcp://{authority}")
+            }
+        };
+        if let Some(rest) = lower.strip_prefix("https://") {
+            out.push(
+                Finding::warning(
+                    "env-host-https",
+                    "DOCKER_HOST",
+                    format!(
+                        "DOCKER_HOST={host} uses https://: the docker CLI refuses it ('invalid bind                          address format'), while the Python SDK accepts it"
+                    ),
+                )
+                .with_fix(format!("export DOCKER_HOST={}", fixed(rest))),
+            );
+        } else if transport_of(host) == Transport::Tcp && tcp_without_port(host) {
+            let rest = lower.strip_prefix("tcp://").unwrap_or(&lower);
+            out.push(
+                Finding::warning(
+                    "env-host-no-port",
+                    "DOCKER_HOST",
+                    format!(
+                        "DOCKER_HOST={host} has no port: the docker CLI then uses 2375 (the plain-HTTP                          port, even with TLS) and the Python SDK refuses it ('port is required')"
+                    ),
+                )
+                .with_fix(format!("export DOCKER_HOST={}", fixed(rest))),
+            );
+        }
+    }
+    out
 }
 
 #[cfg(test)]

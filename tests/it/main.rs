@@ -3,6 +3,7 @@
 
 mod audit;
 mod dockerd;
+mod doctor;
 mod helpers;
 mod init;
 mod lifecycle;

@@ -414,8 +414,8 @@ fn verify_preflight_and_usage_errors() {
         .unwrap();
     let report = json(&out);
     let wanted = format!(
-        "ca.pem {} from DOCKER_CERT_PATH",
-        sb.cert_path().join("ca.pem").display()
+        "ca.pem, cert.pem and key.pem in {} from DOCKER_CERT_PATH",
+        sb.cert_path().display()
     );
     assert!(
         report["origin"]

@@ -1,0 +1,410 @@
+//! `dockcert doctor`: "why doesn't it work?" on the client machine. Resolves the endpoint of the
+//! docker CLI and of the Python docker SDK (`docker::endpoint`), lists the environment's
+//! pitfalls, audits the files each would use and the context store, checks each distinct endpoint
+//! live (`commands::verify::check_endpoint`), and gives a verdict per client with the fixes.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use time::OffsetDateTime;
+
+use crate::Env;
+use crate::cli::{AuditArgs, DoctorArgs, PurposeArg};
+use crate::docker::endpoint::{self, CliFlags, Client, Endpoint, Refusal, Tls, Transport};
+use crate::finding::{Finding, Severity};
+use crate::load;
+use crate::report::{ClientView, DOCTOR_SCHEMA, DoctorReport, Verdict, VerdictState, VerifyReport};
+
+/// Runs `doctor`.
+pub fn run(args: &DoctorArgs, env: &Env, now: OffsetDateTime) -> Result<DoctorReport> {
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+        bail!(
+            "--timeout {}: give a number of seconds between 0 and 3600",
+            args.timeout
+        );
+    }
+    let timeout = Duration::from_secs_f64(args.timeout);
+    if args.host.is_some() && args.context.is_some() {
+        // The docker CLI's own refusal (cli/command/cli.go Initialize).
+        bail!(
+            "conflicting options: cannot specify both --host and --context (the docker CLI refuses \
+             them together too)"
+        );
+    }
+    let flags = CliFlags {
+        host: args.host.clone(),
+        context: args.context.clone(),
+    };
+    let resolved: Vec<(Client, Result<Endpoint, Refusal>)> = vec![
+        (Client::DockerCli, endpoint::docker_cli(&flags, env)),
+        (Client::PythonSdk, endpoint::python_sdk(env)),
+    ];
+    let same_endpoint = match (&resolved[0].1, &resolved[1].1) {
+        (Ok(a), Ok(b)) => a.same_as(b),
+        _ => false,
+    };
+
+    let mut environment = crate::verify::env_warnings(env);
+    environment.extend(endpoint::env_pitfalls(env));
+
+    let audit = audit_files(&resolved, env, now);
+
+    // The live checks, one per distinct endpoint.
+    let mut checks: Vec<(Endpoint, VerifyReport)> = Vec::new();
+    let mut views = Vec::new();
+    for (client, result) in resolved {
+        let view = match result {
+            Err(refusal) => ClientView {
+                client,
+                verdict: Verdict {
+                    state: VerdictState::Fails,
+                    summary: format!("fails: it refuses to start: \"{}\"", refusal.message),
+                },
+                endpoint: None,
+                refusal: Some(refusal),
+                check: None,
+            },
+            Ok(endpoint) => {
+                let (check, verdict) = judge(&endpoint, env, timeout, now, &mut checks);
+                ClientView {
+                    client,
+                    endpoint: Some(endpoint),
+                    refusal: None,
+                    check,
+                    verdict,
+                }
+            }
+        };
+        views.push(view);
+    }
+    let checks: Vec<VerifyReport> = checks.into_iter().map(|(_, report)| report).collect();
+    let fixes = fixes(env, &views, &environment, audit.as_ref(), &checks);
+    Ok(DoctorReport {
+        schema: DOCTOR_SCHEMA,
+        ok: views.iter().all(|v| v.verdict.state != VerdictState::Fails),
+        clients: views,
+        same_endpoint,
+        environment,
+        audit,
+        checks,
+        fixes,
+    })
+}
+
+/// A client's verdict, running the live check unless an equal endpoint was checked already.
+fn judge(
+    endpoint: &Endpoint,
+    env: &Env,
+    timeout: Duration,
+    now: OffsetDateTime,
+    checks: &mut Vec<(Endpoint, VerifyReport)>,
+) -> (Option<usize>, Verdict) {
+    let verdict = |state, summary: String| Verdict { state, summary };
+    match endpoint.transport {
+        Transport::Unix => {
+            let path = endpoint
+                .host
+                .value
+                .trim_start_matches("unix://")
+                .to_string();
+            // No TLS is involved: the one thing to check is whether the socket answers.
+            return match std::os::unix::net::UnixStream::connect(&path) {
+                Ok(_) => (
+                    None,
+                    verdict(
+                        VerdictState::Works,
+                        format!("works: it uses the local socket {path} (no TLS is involved)"),
+                    ),
+                ),
+                Err(err) => (
+                    None,
+                    verdict(
+                        VerdictState::Fails,
+                        format!(
+                            "fails: it uses the local socket {path}, which does not answer ({}); \
+                             no TLS is involved there",
+                            io_reason(&err)
+                        ),
+                    ),
+                ),
+            };
+        }
+        Transport::Tcp => {}
+        other => {
+            return (
+                None,
+                verdict(
+                    VerdictState::NotChecked,
+                    format!(
+                        "not checked: it connects over {} ({}), where Docker's TLS certificates are \
+                         not involved",
+                        match other {
+                            Transport::Ssh => "ssh",
+                            Transport::Npipe => "a named pipe",
+                            _ => "an inherited socket",
+                        },
+                        endpoint.host.value
+                    ),
+                ),
+            );
+        }
+    }
+    // The SDK's trust-store override is judged on its own; the live check uses the files.
+    let mut checked = endpoint.clone();
+    let override_finding = endpoint
+        .trust_override
+        .as_ref()
+        .and_then(|bundle| bundle_finding(endpoint, &bundle.value, &bundle.origin.describe(), env));
+    if checked.trust_override.take().is_some() && checked.ca.is_none() {
+        checked.ca = endpoint.cert.as_ref().and_then(|cert| {
+            let ca = cert.value.with_file_name("ca.pem");
+            ca.is_file().then(|| endpoint::Sourced {
+                value: ca,
+                origin: cert.origin.clone(),
+            })
+        });
+    }
+    let index = match checks.iter().position(|(e, _)| e.same_as(&checked)) {
+        Some(i) => i,
+        None => {
+            let report = crate::commands::verify::check_endpoint(&checked, env, timeout, now)
+                .unwrap_or_else(|err| {
+                    let mut report = VerifyReport::new(checked.host.value.clone(), no_files());
+                    report.findings.push(Finding::error(
+                        "local-error",
+                        &checked.host.value,
+                        format!("{err:#}"),
+                    ));
+                    report.now = now;
+                    report
+                });
+            checks.push((checked.clone(), report));
+            checks.len() - 1
+        }
+    };
+    let report = &checks[index].1;
+    let first_error = report
+        .findings
+        .iter()
+        .find(|f| f.severity == Severity::Error);
+    if let Some(error) = first_error {
+        return (
+            Some(index),
+            verdict(VerdictState::Fails, format!("fails: {}", error.message)),
+        );
+    }
+    if let Some(finding) = override_finding {
+        return (
+            Some(index),
+            verdict(VerdictState::Fails, format!("fails: {}", finding.message)),
+        );
+    }
+    let how = match endpoint.tls.value {
+        Tls::NoVerify => " (but without verifying the daemon's certificate)",
+        _ => "",
+    };
+    (
+        Some(index),
+        verdict(
+            VerdictState::Works,
+            format!("works: {} with mutual TLS{how}", endpoint.host.value),
+        ),
+    )
+}
+
+/// REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE replace the SDK's ca.pem: a failure unless the bundle holds
+/// the Docker CA.
+fn bundle_finding(endpoint: &Endpoint, bundle: &Path, var: &str, env: &Env) -> Option<Finding> {
+    let ca_path = endpoint.ca.as_ref().map(|c| c.value.clone()).or_else(|| {
+        endpoint
+            .cert
+            .as_ref()
+            .map(|c| c.value.with_file_name("ca.pem"))
+    })?;
+    let ca = load::read_certificates(&ca_path).ok()?;
+    let held = load::read_certificates(bundle)
+        .map(|b| ca.certs.iter().any(|c| b.certs.contains(c)))
+        .unwrap_or(false);
+    if held {
+        return None;
+    }
+    // requests falls back from REQUESTS_CA_BUNDLE to CURL_CA_BUNDLE: both must go.
+    let set_bundles: Vec<&str> = [
+        ("REQUESTS_CA_BUNDLE", &env.requests_ca_bundle),
+        ("CURL_CA_BUNDLE", &env.curl_ca_bundle),
+    ]
+    .into_iter()
+    .filter(|(_, v)| v.is_some())
+    .map(|(n, _)| n)
+    .collect();
+    let vars = set_bundles.join(" ");
+    Some(
+        Finding::error(
+            "sdk-ca-bundle",
+            var,
+            format!(
+                "{var} replaces ca.pem: the Python SDK (through requests) trusts only {} for {}, \
+                 which does not hold the Docker CA in {}, so it fails with CERTIFICATE_VERIFY_FAILED",
+                bundle.display(),
+                endpoint.host.value,
+                ca_path.display()
+            ),
+        )
+        .with_fix(format!(
+            "unset {vars} before running Docker tools (or run them with env -u {}), or add the CA \
+             to that bundle: cat {} >> {}",
+            set_bundles.join(" -u "),
+            ca_path.display(),
+            bundle.display()
+        )),
+    )
+}
+
+fn io_reason(err: &std::io::Error) -> &'static str {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such socket: is dockerd running on this machine?",
+        std::io::ErrorKind::PermissionDenied => {
+            "permission denied: add yourself to the docker group, or use sudo"
+        }
+        std::io::ErrorKind::ConnectionRefused => "connection refused: dockerd is not running",
+        _ => "it cannot be connected to",
+    }
+}
+
+fn no_files() -> crate::docker::TlsFiles {
+    crate::docker::TlsFiles {
+        ca: PathBuf::new(),
+        cert: PathBuf::new(),
+        key: PathBuf::new(),
+    }
+}
+
+/// `audit` of the directories the clients' files are in and of the CLI's context store (stale
+/// copies are compared with DOCKER_CERT_PATH or ~/.docker, as audit does).
+fn audit_files(
+    resolved: &[(Client, Result<Endpoint, Refusal>)],
+    env: &Env,
+    now: OffsetDateTime,
+) -> Option<crate::report::AuditReport> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for endpoint in resolved.iter().filter_map(|(_, r)| r.as_ref().ok()) {
+        if endpoint.tls.value == Tls::Off {
+            continue;
+        }
+        for file in [&endpoint.ca, &endpoint.cert, &endpoint.key]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(dir) = file.value.parent()
+                && dir.is_dir()
+                && !paths.iter().any(|p| p == dir)
+            {
+                paths.push(dir.to_path_buf());
+            }
+        }
+    }
+    if let Some(config) = endpoint::cli_config_dir(env) {
+        let store = config.value.join("contexts");
+        if store.is_dir() && !paths.contains(&store) {
+            paths.push(store);
+        }
+    }
+    if paths.is_empty() {
+        return None;
+    }
+    let args = AuditArgs {
+        paths,
+        ca: None,
+        cert: None,
+        key: None,
+        intermediates: None,
+        purpose: PurposeArg::Server,
+        host: None,
+        at: None,
+        warn_days: 30,
+        json: false,
+    };
+    let mut report = crate::commands::audit::run(&args, env, now).ok()?;
+    // Stale context copies: name the exact refreshing command, with the context's own host.
+    for finding in &mut report.findings {
+        if finding.code == "context-stale"
+            && let Some(fix) = &finding.fix
+            && let Some(name) = fix
+                .strip_prefix("docker context update ")
+                .and_then(|rest| rest.split_whitespace().next())
+            && let Some(host) = context_host(env, name)
+        {
+            finding.fix = Some(fix.replacen("host=…", &format!("host={host}"), 1));
+        }
+    }
+    Some(report)
+}
+
+/// The host a context names in its meta.json.
+fn context_host(env: &Env, name: &str) -> Option<String> {
+    let config = endpoint::cli_config_dir(env)?;
+    let meta = config
+        .value
+        .join("contexts/meta")
+        .join(crate::docker::context_id(name))
+        .join("meta.json");
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(meta).ok()?).ok()?;
+    value["Endpoints"]["docker"]["Host"]
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Every fix, in order: refusals, failing checks, environment, files.
+fn fixes(
+    env: &Env,
+    views: &[ClientView],
+    environment: &[Finding],
+    audit: Option<&crate::report::AuditReport>,
+    checks: &[VerifyReport],
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |fix: &str| {
+        if !out.iter().any(|f| f == fix) {
+            out.push(fix.to_string());
+        }
+    };
+    for view in views {
+        if let Some(refusal) = &view.refusal {
+            add(&crate::commands::verify::refusal_fix(refusal));
+        }
+    }
+    for check in checks {
+        for finding in check
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+        {
+            if let Some(fix) = &finding.fix {
+                add(fix);
+            }
+        }
+    }
+    for view in views {
+        if let (Some(endpoint), VerdictState::Fails) = (&view.endpoint, view.verdict.state)
+            && let Some(bundle) = &endpoint.trust_override
+            && let Some(finding) =
+                bundle_finding(endpoint, &bundle.value, &bundle.origin.describe(), env)
+            && let Some(fix) = &finding.fix
+        {
+            add(fix);
+        }
+    }
+    for finding in environment
+        .iter()
+        .chain(audit.iter().flat_map(|a| a.findings.iter()))
+    {
+        if finding.severity != Severity::Info
+            && let Some(fix) = &finding.fix
+        {
+            add(fix);
+        }
+    }
+    out
+}
