@@ -2,7 +2,8 @@
 # Installs the real peers the tests talk to, once, from one place: `make test` runs this first.
 # As root with apt: installs what is missing (dockerd and the docker CLI from Debian's docker.io,
 # openssl, Go for the differential verdict tests, OpenSSH's sshd and client and iproute2 for the
-# remote-host tests, python3-venv), then a virtualenv with the Python docker SDK under target/.
+# remote-host tests, python3-venv, zsh and fish for `dockcert env`), then a virtualenv with the
+# Python docker SDK under target/.
 # Without root or apt it installs nothing and says so loudly; the tests that need a missing peer
 # then skip loudly, and fail when DOCKCERT_E2E=1 (as CI sets).
 set -uo pipefail
@@ -20,6 +21,9 @@ have ssh || need+=(openssh-client)
 have ip || need+=(iproute2)
 have unshare || need+=(util-linux)
 /usr/bin/python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+# The shells `dockcert env` writes for, whose output the tests evaluate (bash is always there).
+have zsh || need+=(zsh)
+have fish || need+=(fish)
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && have apt-get; then
@@ -42,7 +46,7 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import docker' >/dev/
   fi
 fi
 
-for tool in dockerd docker openssl go /usr/sbin/sshd; do
+for tool in dockerd docker openssl go /usr/sbin/sshd zsh fish; do
   if have "$tool"; then
     case "$tool" in
       dockerd) echo "peers: $(dockerd --version)";;
@@ -50,6 +54,8 @@ for tool in dockerd docker openssl go /usr/sbin/sshd; do
       openssl) echo "peers: $(openssl version)";;
       go) echo "peers: $(go version)";;
       /usr/sbin/sshd) echo "peers: $(/usr/sbin/sshd -V 2>&1 | head -1)";;
+      zsh) echo "peers: $(zsh --version)";;
+      fish) echo "peers: $(fish --version)";;
     esac
   else
     echo "peers: MISSING $tool" >&2

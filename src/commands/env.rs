@@ -46,7 +46,7 @@ pub fn run(args: &EnvArgs, env: &Env) -> Result<String> {
     let values = [host.url(), "1".to_string(), dir.display().to_string()];
     let mut out = String::new();
     for (name, value) in VARS.iter().zip(&values) {
-        out.push_str(&set(shell, name, value));
+        out.push_str(&set(shell, name, value)?);
         out.push('\n');
     }
     out.push_str(&comment(
@@ -73,20 +73,67 @@ pub fn shell_from(shell: Option<&str>) -> Shell {
     }
 }
 
+/// POSIX single quotes: everything literal; a `'` closes, is escaped, and reopens.
 fn posix_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
-fn set(shell: Shell, name: &str, value: &str) -> String {
-    match shell {
-        Shell::Bash | Shell::Zsh => format!("export {name}={}", posix_quote(value)),
-        Shell::Fish => format!("set -gx {name} {};", posix_quote(value)),
-        Shell::Powershell => format!(
-            "$Env:{name} = \"{}\"",
-            value.replace('`', "``").replace('"', "`\"")
-        ),
-        Shell::Cmd => format!("SET {name}={value}"),
+/// fish single quotes: unlike POSIX, `\\` and `\'` are escapes inside them (fish-shell docs,
+/// "Quotes"), so a backslash must be doubled too, or `a\` would swallow the closing quote.
+fn fish_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
+}
+
+/// The characters PowerShell's tokenizer takes as a single quote: ' and the typographic
+/// ‘ ’ ‚ ‛ (`CharExtensions.IsSingleQuote` in PowerShell's source).
+pub const POWERSHELL_SINGLE_QUOTES: [char; 5] =
+    ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
+
+/// A PowerShell verbatim (single-quoted) string: no `$(…)`, `$var` or backtick is interpreted;
+/// each quote character is doubled, as `CodeGeneration.EscapeSingleQuotedStringContent` does.
+fn powershell_quote(value: &str) -> String {
+    let mut out = String::from("'");
+    for c in value.chars() {
+        if POWERSHELL_SINGLE_QUOTES.contains(&c) {
+            out.push(c);
+        }
+        out.push(c);
     }
+    out.push('\'');
+    out
+}
+
+/// cmd.exe: `SET "NAME=value"`. Inside the quotes `&`, `|`, `<`, `>`, `^`, `(` and `)` are
+/// literal, both when the line is pasted or run from a .bat and when it comes through the
+/// `FOR /f … DO @%i` that the usage line shows (where FOR-variable expansion happens after the
+/// special characters are parsed, so they are literal anyway). `SET` itself strips the outer
+/// quotes. What no quoting can protect in every one of those three ways is refused: `%`
+/// (expanded when pasted, must be `%%` in a .bat, must not be doubled through FOR), `"` (ends the
+/// quoting) and line breaks. (`!` matters only with delayed expansion, which cmd has off by
+/// default.)
+fn cmd_set(name: &str, value: &str) -> Result<String> {
+    if let Some(c) = value.chars().find(|c| matches!(c, '%' | '"' | '\n' | '\r')) {
+        bail!(
+            "{name}={value} contains {}, which cmd.exe cannot be given safely in every way the \
+             line is run (pasted, in a .bat file, or through FOR /f); use --shell powershell, or a \
+             directory name without it",
+            match c {
+                '%' => "'%'",
+                '"' => "a double quote",
+                _ => "a line break",
+            }
+        );
+    }
+    Ok(format!("SET \"{name}={value}\""))
+}
+
+fn set(shell: Shell, name: &str, value: &str) -> Result<String> {
+    Ok(match shell {
+        Shell::Bash | Shell::Zsh => format!("export {name}={}", posix_quote(value)),
+        Shell::Fish => format!("set -gx {name} {};", fish_quote(value)),
+        Shell::Powershell => format!("$Env:{name} = {}", powershell_quote(value)),
+        Shell::Cmd => cmd_set(name, value)?,
+    })
 }
 
 fn unset(shell: Shell) -> String {
@@ -128,10 +175,19 @@ mod tests {
 
     #[test]
     fn each_shell_gets_its_own_syntax() {
+        let set = |shell, name, value| set(shell, name, value).unwrap();
         assert_eq!(set(Shell::Bash, "A", "it's"), r"export A='it'\''s'");
         assert_eq!(set(Shell::Fish, "A", "x"), "set -gx A 'x';");
-        assert_eq!(set(Shell::Powershell, "A", "x\"y"), "$Env:A = \"x`\"y\"");
-        assert_eq!(set(Shell::Cmd, "A", "x"), "SET A=x");
+        assert_eq!(set(Shell::Fish, "A", r"a\'b\"), r"set -gx A 'a\\\'b\\';");
+        assert_eq!(set(Shell::Powershell, "A", "x\"y"), "$Env:A = 'x\"y'");
+        assert_eq!(
+            set(Shell::Powershell, "A", "$(rm x) it's \u{2019}"),
+            "$Env:A = '$(rm x) it''s \u{2019}\u{2019}'"
+        );
+        assert_eq!(set(Shell::Cmd, "A", "a&b|c<d>e^f"), "SET \"A=a&b|c<d>e^f\"");
+        for bad in ["100%", "a\"b", "a\nb"] {
+            assert!(cmd_set("A", bad).is_err(), "{bad}");
+        }
         assert_eq!(
             unset(Shell::Bash),
             "unset DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH\n"

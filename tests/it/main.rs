@@ -9,4 +9,5 @@ mod init;
 mod lifecycle;
 mod openssl;
 mod robust;
+mod shells;
 mod verify;
