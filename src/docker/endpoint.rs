@@ -636,11 +636,6 @@ fn cli_context_endpoint(
     } else {
         Sourced::new(host_text.to_string(), meta_origin.clone())
     };
-    if tcp_without_port(host_text) {
-        notes.push(format!(
-            "the context's host '{host_text}' has no port: give it one (tcp://HOST:2376)"
-        ));
-    }
     let skip_verify = docker
         .get("SkipTLSVerify")
         .and_then(|v| v.as_bool())
@@ -698,6 +693,22 @@ fn cli_context_endpoint(
         }
     }
     let tls = socket_means_no_tls(tls, transport, &mut notes);
+    let mut host = host;
+    if transport == Transport::Tcp && tcp_without_port(host_text) {
+        // The context's host is used as written (no ParseHost); Go's net/http then dials the
+        // scheme's port: 443 with TLS, 80 without (checked with the real CLI 28.2).
+        let port = if tls.value == Tls::Off { 80 } else { 443 };
+        notes.push(format!(
+            "the context's host '{host_text}' has no port: the docker CLI connects to port {port}              (the https/http default), not 2376; give the port: docker context update {name}              --docker host=tcp://HOST:2376"
+        ));
+        let authority = host_text
+            .trim_start_matches("tcp://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(':');
+        host.value = format!("tcp://{authority}:{port}");
+    }
     let keep = |f: Option<Sourced<PathBuf>>| if tls.value == Tls::Off { None } else { f };
     Ok(Endpoint {
         client: Client::DockerCli,

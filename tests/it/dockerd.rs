@@ -150,6 +150,11 @@ impl Dockerd {
         self.ports[0]
     }
 
+    /// The unix socket it also listens on (no TLS there).
+    pub fn socket(&self) -> PathBuf {
+        self._dir.path().join("docker.sock")
+    }
+
     fn wait_until_listening(&mut self, address: &str, port: u16) {
         let wanted = format!("API listen on {address}:{port}");
         let log = self.log.clone();

@@ -590,3 +590,62 @@ fn doctor_flags_stale_context_copies_after_renew() {
     assert!(!report.to_string().contains("context-stale"), "{report:#}");
     assert_eq!(out.status.code(), Some(0), "{report:#}");
 }
+
+/// A unix socket is answered, not refused: no TLS is involved, doctor says so, checks only that
+/// the socket answers (as `docker version` finds too), and verify says there is nothing to verify.
+#[test]
+fn doctor_answers_for_a_unix_socket() {
+    let test = "doctor_answers_for_a_unix_socket";
+    if !have_peers(test) {
+        return;
+    }
+    let sb = Sandbox::new();
+    sb.init_ok(&[]);
+    let daemon = Dockerd::start(&sb.daemon_dir());
+    let socket = format!("unix://{}", daemon.socket().display());
+    let env = [("DOCKER_HOST", socket.as_str()), ("DOCKER_TLS_VERIFY", "1")];
+    let mut cmd = Command::new(docker_cli());
+    sb.isolate(&mut cmd);
+    assert_success(
+        &cmd.env("DOCKER_HOST", &socket)
+            .arg("version")
+            .output()
+            .unwrap(),
+        "docker version on the socket",
+    );
+    let (out, report) = doctor(&sb, &env, &[], &[]);
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    for client in report["clients"].as_array().unwrap() {
+        assert_eq!(client["endpoint"]["transport"], "unix");
+        assert_eq!(client["endpoint"]["tls"]["value"], "off");
+        let summary = client["verdict"]["summary"].as_str().unwrap();
+        assert!(summary.contains("no TLS is involved"), "{summary}");
+    }
+    assert_eq!(
+        report["checks"].as_array().unwrap().len(),
+        0,
+        "no TLS check"
+    );
+    let text = stdout(&sb.dockcert().envs(env).arg("doctor").output().unwrap());
+    assert!(
+        text.contains("TLS settings (DOCKER_TLS_VERIFY) do not apply"),
+        "{text}"
+    );
+
+    let gone = format!("unix://{}", sb.root.join("nothing.sock").display());
+    let (out, report) = doctor(&sb, &[("DOCKER_HOST", gone.as_str())], &[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let summary = report["clients"][0]["verdict"]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("does not answer") && summary.contains("no TLS"),
+        "{summary}"
+    );
+
+    let out = sb.dockcert().envs(env).arg("verify").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("nothing to verify"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -237,6 +237,23 @@ fn context_choice_follows_the_cli_precedence_and_says_what_it_overrides() {
 }
 
 #[test]
+fn a_context_host_without_a_port_uses_the_scheme_s_port() {
+    let fake = Fake::new();
+    let config = fake.config();
+    fake.context(&config, "np", "tcp://h.example", true);
+    fake.context(&config, "plain", "tcp://h.example", false);
+    let flags = |name: &str| CliFlags {
+        context: Some(name.into()),
+        ..CliFlags::default()
+    };
+    let ep = docker_cli(&flags("np"), &fake.env()).unwrap();
+    assert_eq!(ep.host.value, "tcp://h.example:443");
+    assert!(ep.notes.iter().any(|n| n.contains("port 443")));
+    let ep = docker_cli(&flags("plain"), &fake.env()).unwrap();
+    assert_eq!(ep.host.value, "tcp://h.example:80");
+}
+
+#[test]
 fn refusals_are_the_cli_s_own_words() {
     let fake = Fake::new();
     let flags = CliFlags {
