@@ -40,9 +40,16 @@ pub fn run(args: &DoctorArgs, env: &Env, now: OffsetDateTime) -> Result<DoctorRe
         (Client::DockerCli, endpoint::docker_cli(&flags, env)),
         (Client::PythonSdk, endpoint::python_sdk(env)),
     ];
-    let same_endpoint = match (&resolved[0].1, &resolved[1].1) {
-        (Ok(a), Ok(b)) => a.same_as(b),
-        _ => false,
+    let (same_endpoint, differences) = match (&resolved[0].1, &resolved[1].1) {
+        (Ok(a), Ok(b)) => (a.same_as(b), a.differences(b)),
+        (Err(r), Ok(_)) | (Ok(_), Err(r)) => (
+            false,
+            vec![format!(
+                "the {} refuses to start, the other does not",
+                r.client.name()
+            )],
+        ),
+        (Err(_), Err(_)) => (false, vec!["both clients refuse to start".to_string()]),
     };
 
     let mut environment = crate::verify::env_warnings(env);
@@ -78,13 +85,21 @@ pub fn run(args: &DoctorArgs, env: &Env, now: OffsetDateTime) -> Result<DoctorRe
         };
         views.push(view);
     }
-    let checks: Vec<VerifyReport> = checks.into_iter().map(|(_, report)| report).collect();
+    // The environment's warnings are listed once, under Environment, not in every check.
+    let checks: Vec<VerifyReport> = checks
+        .into_iter()
+        .map(|(_, mut report)| {
+            report.findings.retain(|f| !f.code.starts_with("env-"));
+            report
+        })
+        .collect();
     let fixes = fixes(env, &views, &environment, audit.as_ref(), &checks);
     Ok(DoctorReport {
         schema: DOCTOR_SCHEMA,
         ok: views.iter().all(|v| v.verdict.state != VerdictState::Fails),
         clients: views,
         same_endpoint,
+        differences,
         environment,
         audit,
         checks,
@@ -287,6 +302,8 @@ fn audit_files(
     env: &Env,
     now: OffsetDateTime,
 ) -> Option<crate::report::AuditReport> {
+    let store = endpoint::cli_config_dir(env).map(|c| c.value.join("contexts"));
+    let in_store = |dir: &Path| store.as_ref().is_some_and(|s| dir.starts_with(s));
     let mut paths: Vec<PathBuf> = Vec::new();
     for endpoint in resolved.iter().filter_map(|(_, r)| r.as_ref().ok()) {
         if endpoint.tls.value == Tls::Off {
@@ -298,17 +315,18 @@ fn audit_files(
         {
             if let Some(dir) = file.value.parent()
                 && dir.is_dir()
+                && !in_store(dir)
                 && !paths.iter().any(|p| p == dir)
             {
                 paths.push(dir.to_path_buf());
             }
         }
     }
-    if let Some(config) = endpoint::cli_config_dir(env) {
-        let store = config.value.join("contexts");
-        if store.is_dir() && !paths.contains(&store) {
-            paths.push(store);
-        }
+    // The whole context store: the context in use, and stale copies in any other.
+    if let Some(store) = store
+        && store.is_dir()
+    {
+        paths.push(store);
     }
     if paths.is_empty() {
         return None;
@@ -356,7 +374,7 @@ fn context_host(env: &Env, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Every fix, in order: refusals, failing checks, environment, files.
+/// Every fix, in order: refusals, failing checks, environment, files; no repeats.
 fn fixes(
     env: &Env,
     views: &[ClientView],
@@ -364,15 +382,15 @@ fn fixes(
     audit: Option<&crate::report::AuditReport>,
     checks: &[VerifyReport],
 ) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut add = |fix: &str| {
+    fn add(out: &mut Vec<String>, fix: &str) {
         if !out.iter().any(|f| f == fix) {
             out.push(fix.to_string());
         }
-    };
+    }
+    let mut out: Vec<String> = Vec::new();
     for view in views {
         if let Some(refusal) = &view.refusal {
-            add(&crate::commands::verify::refusal_fix(refusal));
+            add(&mut out, &crate::commands::verify::refusal_fix(refusal));
         }
     }
     for check in checks {
@@ -382,7 +400,7 @@ fn fixes(
             .filter(|f| f.severity == Severity::Error)
         {
             if let Some(fix) = &finding.fix {
-                add(fix);
+                add(&mut out, fix);
             }
         }
     }
@@ -393,17 +411,23 @@ fn fixes(
                 bundle_finding(endpoint, &bundle.value, &bundle.origin.describe(), env)
             && let Some(fix) = &finding.fix
         {
-            add(fix);
+            add(&mut out, fix);
         }
     }
     for finding in environment
         .iter()
         .chain(audit.iter().flat_map(|a| a.findings.iter()))
     {
+        // The SDK's bundle failure already named the precise fix for that variable.
+        let said = finding.code == "env-ca-bundle"
+            && out
+                .iter()
+                .any(|f| f.starts_with("unset ") && f.contains(finding.subject.as_str()));
         if finding.severity != Severity::Info
+            && !said
             && let Some(fix) = &finding.fix
         {
-            add(fix);
+            add(&mut out, fix);
         }
     }
     out

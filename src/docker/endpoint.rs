@@ -256,6 +256,48 @@ impl Endpoint {
         lines
     }
 
+    /// How `other` differs from this endpoint, in sentences naming both clients ("" when same).
+    pub fn differences(&self, other: &Endpoint) -> Vec<String> {
+        let (a, b) = (self.client.name(), other.client.name());
+        let mut out = Vec::new();
+        if self.host.value != other.host.value {
+            out.push(format!(
+                "the {a} connects to {} ({}), the {b} to {} ({})",
+                self.host.value,
+                self.host.origin.describe(),
+                other.host.value,
+                other.host.origin.describe()
+            ));
+        }
+        if self.tls.value != other.tls.value {
+            let says = |t: Tls| match t {
+                Tls::Off => "no TLS",
+                Tls::Verify => "TLS verifying the daemon",
+                Tls::NoVerify => "TLS without verifying the daemon",
+            };
+            out.push(format!(
+                "the {a} uses {}, the {b} {}",
+                says(self.tls.value),
+                says(other.tls.value)
+            ));
+        } else if self.tls.value != Tls::Off {
+            let path = |f: Option<&Sourced<PathBuf>>| {
+                f.map(|s| s.value.display().to_string())
+                    .unwrap_or_else(|| "none".into())
+            };
+            for (what, x, y) in [
+                ("trusts", self.effective_ca(), other.effective_ca()),
+                ("presents", self.cert.as_ref(), other.cert.as_ref()),
+                ("signs with", self.key.as_ref(), other.key.as_ref()),
+            ] {
+                if x.map(|s| &s.value) != y.map(|s| &s.value) {
+                    out.push(format!("the {a} {what} {}, the {b} {}", path(x), path(y)));
+                }
+            }
+        }
+        out
+    }
+
     /// What decides whether two clients reach the same daemon the same way.
     pub fn same_as(&self, other: &Endpoint) -> bool {
         let files = |e: &Endpoint| {

@@ -25,6 +25,8 @@ pub struct DoctorReport {
     pub clients: Vec<ClientView>,
     /// Whether both clients reach the same endpoint with the same files.
     pub same_endpoint: bool,
+    /// How they differ, in sentences.
+    pub differences: Vec<String>,
     /// Environment pitfalls.
     pub environment: Vec<Finding>,
     /// The audit of the files the clients use and of the context store.
@@ -126,11 +128,14 @@ pub fn doctor_text(report: &DoctorReport) -> String {
         }
     }
     out.push('\n');
-    out.push_str(if report.same_endpoint {
-        "Both clients reach the same endpoint with the same files.\n"
+    if report.same_endpoint {
+        out.push_str("Both clients reach the same endpoint with the same files.\n");
     } else {
-        "The two clients DIFFER: they do not reach the same endpoint with the same files.\n"
-    });
+        out.push_str("The two clients DIFFER:\n");
+        for difference in &report.differences {
+            let _ = writeln!(out, "  {difference}");
+        }
+    }
     if !report.environment.is_empty() {
         out.push_str("\nEnvironment\n");
         for finding in &report.environment {
@@ -140,16 +145,15 @@ pub fn doctor_text(report: &DoctorReport) -> String {
     if let Some(audit) = &report.audit {
         let _ = writeln!(
             out,
-            "\nFiles (dockcert audit of {}): {} errors, {} warnings",
-            audit
-                .targets
-                .iter()
-                .map(|t| t.path.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
+            "\nFiles (dockcert audit): {} error{}, {} warning{}",
             audit.summary.errors,
-            audit.summary.warnings
+            if audit.summary.errors == 1 { "" } else { "s" },
+            audit.summary.warnings,
+            if audit.summary.warnings == 1 { "" } else { "s" }
         );
+        for target in &audit.targets {
+            let _ = writeln!(out, "  checked {}: {}", target.kind, target.path.display());
+        }
         for finding in audit
             .findings
             .iter()
@@ -174,13 +178,6 @@ pub fn doctor_text(report: &DoctorReport) -> String {
         );
         for finding in &check.findings {
             finding_lines(&mut out, finding, "  ");
-        }
-        if let Some(engine) = &check.engine {
-            let _ = writeln!(
-                out,
-                "  Docker Engine {} (API {}), {}/{}",
-                engine.version, engine.api_version, engine.os, engine.arch
-            );
         }
     }
     out.push_str("\nVerdict\n");
