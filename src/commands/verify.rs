@@ -67,7 +67,7 @@ pub fn run(args: &VerifyArgs, env: &Env, now: OffsetDateTime) -> Result<VerifyRe
 /// The report for a configuration the docker CLI refuses to start with.
 pub fn refused(refusal: &Refusal, env: &Env, now: OffsetDateTime) -> VerifyReport {
     let mut report = VerifyReport::new(String::new(), empty_files());
-    report.origin = refusal.notes.clone();
+    report.origin = refusal.notes.iter().map(|n| format!("note: {n}")).collect();
     report.findings.push(
         Finding::error(
             "client-refuses",
@@ -148,7 +148,7 @@ fn explicit_endpoint(host: &str, env: &Env) -> Result<Endpoint> {
         transport: endpoint::Transport::Tcp,
         tls: Sourced {
             value: Tls::Verify,
-            origin: Origin::Flag("--host (dockcert always checks with TLS)"),
+            origin: Origin::Default("the --host flag (dockcert always checks with TLS)".into()),
         },
         ca: Some(file("ca.pem")),
         cert: Some(file("cert.pem")),
@@ -222,7 +222,9 @@ pub fn check_endpoint(
     };
     let mut report = VerifyReport::new(endpoint.host.value.clone(), files);
     report.origin = endpoint.origin_lines();
-    report.origin.extend(endpoint.notes.iter().cloned());
+    report
+        .origin
+        .extend(endpoint.notes.iter().map(|n| format!("note: {n}")));
     report.now = now;
     report.endpoint = Some(endpoint.clone());
     let mut findings = Vec::new();

@@ -269,7 +269,12 @@ fn verify_resolves_the_endpoint_as_the_docker_cli_does() {
         assert_eq!(out.status.code(), Some(1), "{}", way.name);
         let report = json(&out);
         let message = report["findings"][0]["message"].as_str().unwrap();
-        let quoted = message.split('"').nth(1).unwrap_or_default();
+        // The client's own words, quoted: from the first '"' to the last '" ('.
+        let quoted = message
+            .split_once('"')
+            .and_then(|(_, rest)| rest.rsplit_once("\" ("))
+            .map(|(quoted, _)| quoted)
+            .unwrap_or_default();
         assert!(
             !quoted.is_empty() && stderr(&docker).contains(quoted),
             "{}: dockcert predicted \"{quoted}\"; docker said: {}",
