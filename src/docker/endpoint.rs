@@ -1042,7 +1042,7 @@ pub fn python_sdk(env: &Env) -> Result<Endpoint, Refusal> {
             }
         }
     };
-    if env.docker_host.is_some() && (env.docker_context.is_some()) {
+    if env.docker_host.is_some() && env.docker_context.is_some() {
         notes.push(
             "DOCKER_HOST is set: the SDK ignores DOCKER_CONTEXT and the current context".into(),
         );

@@ -521,6 +521,58 @@ fn doctor_predicts_the_python_sdk_and_the_docker_cli() {
         stdout(&real)
     );
 
+    // DOCKER_TLS (not _VERIFY) and the files only in DOCKER_CONFIG: the CLI uses TLS without
+    // verifying, with DOCKER_CONFIG's files, and works; the SDK reads neither, talks plain HTTP to
+    // the TLS port and fails. doctor predicts both, and says why.
+    let config_only = sb.root.join("config-only");
+    fs::create_dir(&config_only).unwrap();
+    for f in ["ca.pem", "cert.pem", "key.pem"] {
+        fs::copy(sb.cert_path().join(f), config_only.join(f)).unwrap();
+    }
+    let tls_only = [
+        ("DOCKER_HOST", good.as_str()),
+        ("DOCKER_TLS", "1"),
+        ("DOCKER_CONFIG", config_only.to_str().unwrap()),
+    ];
+    let (out, report) = doctor(&sb, &tls_only, &["DOCKER_CERT_PATH"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    assert_eq!(
+        report["clients"][0]["verdict"]["state"], "works",
+        "{report:#}"
+    );
+    assert_eq!(
+        report["clients"][0]["endpoint"]["tls"]["value"],
+        "no-verify"
+    );
+    assert_eq!(
+        report["clients"][0]["endpoint"]["cert"]["value"],
+        config_only.join("cert.pem").to_str().unwrap()
+    );
+    assert_eq!(
+        report["clients"][1]["verdict"]["state"], "fails",
+        "{report:#}"
+    );
+    assert_eq!(report["clients"][1]["endpoint"]["tls"]["value"], "off");
+    let codes: Vec<&str> = report["environment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"env-docker-tls"), "{codes:?}");
+    let mut cmd = Command::new(docker_cli());
+    sb.isolate(&mut cmd);
+    cmd.env_remove("DOCKER_CERT_PATH");
+    for (k, v) in tls_only {
+        cmd.env(k, v);
+    }
+    assert_success(
+        &cmd.arg("version").output().unwrap(),
+        "docker with DOCKER_TLS",
+    );
+    let real = sdk(&sb, &python, &tls_only, &["DOCKER_CERT_PATH"]);
+    assert!(!real.status.success(), "the SDK worked: {}", stdout(&real));
+
     // DOCKER_HOST without a port: the CLI would use 2375, the SDK refuses; doctor says both.
     let no_port = [
         ("DOCKER_HOST", "tcp://127.0.0.1"),

@@ -366,3 +366,44 @@ fn hosts_parse_as_opts_hosts_go_does() {
         );
     }
 }
+
+#[test]
+fn environment_pitfalls_name_both_clients() {
+    let fake = Fake::new();
+    let env = Env {
+        docker_tls: Some("1".into()),
+        docker_cert_path: Some(fake.root.join("nowhere")),
+        docker_host: Some("https://h.example".into()),
+        ..fake.env()
+    };
+    let findings = env_pitfalls(&env);
+    let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+    assert_eq!(
+        codes,
+        [
+            "env-docker-tls",
+            "env-cert-path-incomplete",
+            "env-host-https"
+        ]
+    );
+    assert_eq!(
+        findings[2].fix.as_deref(),
+        Some("export DOCKER_HOST=tcp://h.example:2376")
+    );
+    let env = Env {
+        docker_host: Some("tcp://h.example".into()),
+        ..fake.env()
+    };
+    let findings = env_pitfalls(&env);
+    assert_eq!(findings[0].code, "env-host-no-port");
+    assert_eq!(
+        findings[0].fix.as_deref(),
+        Some("export DOCKER_HOST=tcp://h.example:2376")
+    );
+    let quiet = Env {
+        docker_host: Some("tcp://h.example:2376".into()),
+        docker_tls_verify: Some("1".into()),
+        ..fake.env()
+    };
+    assert!(env_pitfalls(&quiet).is_empty());
+}
