@@ -52,7 +52,10 @@ pub fn run(args: &DoctorArgs, env: &Env, now: OffsetDateTime) -> Result<DoctorRe
         (Err(_), Err(_)) => (false, vec!["both clients refuse to start".to_string()]),
     };
 
-    let mut environment = crate::verify::env_warnings(env);
+    let mut environment = match &resolved[0].1 {
+        Ok(cli) => crate::commands::verify::env_warnings_for(cli, env),
+        Err(_) => crate::verify::env_warnings(env),
+    };
     environment.extend(endpoint::env_pitfalls(env));
 
     let audit = audit_files(&resolved, env, now);

@@ -314,7 +314,7 @@ pub fn check_endpoint(
         .iter()
         .any(|f| f.severity == crate::finding::Severity::Error)
     {
-        findings.extend(verify::env_warnings(env));
+        findings.extend(env_warnings_for(endpoint, env));
         report.findings = findings;
         report.ok = false;
         return Ok(report);
@@ -347,7 +347,7 @@ pub fn check_endpoint(
             .map(|ca| ca.days_left(now))
             .min();
     }
-    findings.extend(verify::env_warnings(env));
+    findings.extend(env_warnings_for(endpoint, env));
     report.ok = !verify::failed(&findings);
     report.findings = findings;
     Ok(report)
@@ -372,6 +372,20 @@ fn context_refresh_fix(endpoint: &Endpoint) -> String {
         ),
         _ => "put ca.pem, cert.pem and key.pem in the directory named above (dockcert init or dockcert issue client)".into(),
     }
+}
+
+/// `verify`'s environment warnings, less the one about DOCKER_CERT_PATH without DOCKER_HOST when
+/// a named context is in use: the CLI then uses the context's host and files (the endpoint's
+/// notes already say that DOCKER_CERT_PATH is ignored), not the local socket.
+pub fn env_warnings_for(endpoint: &Endpoint, env: &Env) -> Vec<Finding> {
+    let named_context = endpoint
+        .context
+        .as_ref()
+        .is_some_and(|c| c.value != endpoint::DEFAULT_CONTEXT);
+    verify::env_warnings(env)
+        .into_iter()
+        .filter(|f| !(named_context && f.code == "env-cert-path-without-host"))
+        .collect()
 }
 
 /// A file that cannot be read at all is a local error (exit 2); one that reads but is wrong is a

@@ -616,6 +616,18 @@ fn doctor_flags_stale_context_copies_after_renew() {
         "{report:#}\n{}",
         stderr(&out)
     );
+    // DOCKER_CERT_PATH without DOCKER_HOST is no pitfall when a context is in use: the CLI uses
+    // the context, not the local socket (and the endpoint notes that DOCKER_CERT_PATH is ignored).
+    assert!(
+        !report.to_string().contains("env-cert-path-without-host"),
+        "{report:#}"
+    );
+    assert!(
+        report["clients"][0]["endpoint"]["notes"]
+            .to_string()
+            .contains("DOCKER_CERT_PATH is ignored"),
+        "{report:#}"
+    );
 
     assert_success(&sb.run(&["renew", "--within", "400"]), "renew");
     let (_, report) = doctor(&sb, &[], &[], &[]);
