@@ -17,6 +17,7 @@ use crate::pki::KeyType;
         dockcert init --san IP:203.0.113.7              CA, server and client certificates\n  \
         dockcert verify --host tcp://203.0.113.7:2376   live mTLS check with ~/.docker's files\n  \
         dockcert audit                                  every problem in the TLS files found here\n  \
+        dockcert doctor                                 which daemon and files docker and the Python SDK use, and why it fails\n  \
         dockcert issue client --name alice              one more client from the same CA\n  \
         dockcert context create prod --host tcp://203.0.113.7:2376 --use\n\n\
         Exit codes: 0 success; 1 a check found a problem (verify, audit); 2 error."
@@ -193,7 +194,8 @@ pub struct VerifyArgs {
     #[arg(long, short = 'c', value_name = "NAME")]
     pub context: Option<String>,
 
-    /// Directory with ca.pem, cert.pem and key.pem [default: $DOCKER_CERT_PATH, else ~/.docker].
+    /// Directory with ca.pem, cert.pem and key.pem [default: the files the docker CLI would use:
+    /// the context's copies, or $DOCKER_CERT_PATH, else $DOCKER_CONFIG, else ~/.docker].
     #[arg(long, value_name = "DIR", conflicts_with_all = ["tlscacert", "tlscert", "tlskey"])]
     pub cert_path: Option<PathBuf>,
 
