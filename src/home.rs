@@ -71,10 +71,25 @@ impl Home {
         self.root.join(".lock")
     }
 
+    /// Where a run's transaction journal is kept while it writes.
+    pub fn journal_dir(&self) -> PathBuf {
+        self.root.join("journal")
+    }
+
+    /// An empty plan journaled in this home: the caller holds [`Home::lock`] while applying it.
+    pub fn plan(&self) -> crate::store::Plan {
+        crate::store::Plan::journaled(self.journal_dir())
+    }
+
     /// Waits for, then holds, this home's lock: concurrent runs never interleave their reads and
-    /// writes of the CA store and the inventory.
+    /// writes of the CA store and the inventory. An interrupted run's journal found there is
+    /// finished or undone first, and one line on stderr says so.
     pub fn lock(&self) -> Result<crate::store::Lock> {
-        crate::store::lock(&self.lock_path())
+        let lock = crate::store::lock(&self.lock_path())?;
+        if let Some(recovery) = crate::store::recover(&self.journal_dir())? {
+            crate::report::print_notice(&recovery.to_string());
+        }
+        Ok(lock)
     }
 
     /// The state of a CA rotation.

@@ -95,11 +95,16 @@ pub fn create(args: &ContextCreateArgs, env: &Env, now: OffsetDateTime) -> Resul
     // The inventory records the copies, so that renewal refreshes them.
     // (Only when there is a dockcert home: certificates made elsewhere leave no trace of dockcert.)
     let home = Home::resolve(args.home.home.as_deref(), env.dockcert_home.as_deref())?;
-    let _lock = if home.inventory_path().exists() {
+    let _lock = if home.root().is_dir() {
         Some(home.lock()?)
     } else {
         None
     };
+    // The context's files and the inventory, one transaction journaled in the home when there is
+    // one (certificates made elsewhere leave no trace of dockcert).
+    if home.root().is_dir() {
+        plan.journal_in(home.journal_dir());
+    }
     let mut inventory = home.read_inventory()?;
     let mut recorded = false;
     if let Some(record) = inventory

@@ -63,7 +63,17 @@ pub fn run(args: &DaemonConfigArgs, env: &Env, now: OffsetDateTime) -> Result<Da
 
     let mut written = Vec::new();
     if args.apply {
-        let mut plan = Plan::default();
+        // Journaled in the home when there is one (the daemon's files usually live there).
+        let _lock = if home.root().is_dir() {
+            Some(home.lock()?)
+        } else {
+            None
+        };
+        let mut plan = if home.root().is_dir() {
+            home.plan()
+        } else {
+            Plan::default()
+        };
         plan.add(config_path.clone(), text.as_bytes(), 0o644);
         if let Some((path, contents)) = &drop_in {
             plan.add(path.clone(), contents.as_bytes(), 0o644);

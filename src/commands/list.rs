@@ -11,6 +11,13 @@ use crate::report::{ListEntry, ListReport};
 /// Runs `list`.
 pub fn run(args: &ListArgs, env: &Env, now: OffsetDateTime) -> Result<ListReport> {
     let home = Home::resolve(args.home.home.as_deref(), env.dockcert_home.as_deref())?;
+    // The lock (an existing home only: list never creates one) recovers an interrupted run
+    // first, so that the list always agrees with the disk.
+    let _lock = if home.root().is_dir() {
+        Some(home.lock()?)
+    } else {
+        None
+    };
     let inventory = home.read_inventory()?;
     let certificates = inventory
         .certificates
