@@ -23,8 +23,8 @@ pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
 /// The contents of the regular file at `path`, at most [`MAX_FILE_SIZE`] bytes. The error says in
 /// words what is wrong (a FIFO, a device, too large, a symlink loop, no permission); callers add
 /// the path.
-pub fn read(path: &Path) -> io::Result<Vec<u8>> {
-    read_capped(path, MAX_FILE_SIZE)
+pub fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
+    read_capped(path.as_ref(), MAX_FILE_SIZE)
 }
 
 /// Like [`read`] with another cap: dockcert's own state (the inventory of a large fleet, a
@@ -40,9 +40,19 @@ pub fn read_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The cap on dockcert's own state files (the inventory of a large fleet, a journal), which may
+/// grow past [`MAX_FILE_SIZE`] but never to this.
+pub const MAX_STATE_SIZE: u64 = 256 * 1024 * 1024;
+
+/// Reads one of dockcert's own state files as text, with [`MAX_STATE_SIZE`] as the cap.
+pub fn read_state_to_string(path: impl AsRef<Path>) -> io::Result<String> {
+    String::from_utf8(read_capped(path.as_ref(), MAX_STATE_SIZE)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
 /// Like [`read`], as UTF-8 text.
-pub fn read_to_string(path: &Path) -> io::Result<String> {
-    String::from_utf8(read(path)?)
+pub fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
+    String::from_utf8(read(path.as_ref())?)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "it is not UTF-8 text"))
 }
 

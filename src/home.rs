@@ -105,7 +105,7 @@ impl Home {
     /// The rotation in progress or last finished, if any.
     pub fn read_rotation(&self) -> Result<Option<Rotation>> {
         let path = self.rotation_path();
-        match std::fs::read_to_string(&path) {
+        match crate::bounded::read_state_to_string(&path) {
             Ok(text) => serde_json::from_str(&text)
                 .map(Some)
                 .with_context(|| format!("{} is not a valid rotation state", path.display())),
@@ -125,13 +125,14 @@ impl Home {
         } else {
             self.ca_cert()
         };
-        std::fs::read_to_string(&path).with_context(|| format!("failed to read {}", path.display()))
+        crate::bounded::read_to_string(&path)
+            .with_context(|| format!("failed to read {}", path.display()))
     }
 
     /// The inventory (empty when there is none yet).
     pub fn read_inventory(&self) -> Result<Inventory> {
         let path = self.inventory_path();
-        match std::fs::read_to_string(&path) {
+        match crate::bounded::read_state_to_string(&path) {
             Ok(text) => Inventory::from_json(&text, &path),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Inventory::new()),
             Err(err) => Err(err).with_context(|| format!("failed to read {}", path.display())),
@@ -149,10 +150,10 @@ impl Home {
                 self.root.display()
             );
         }
-        let cert = std::fs::read_to_string(&cert_path)
+        let cert = crate::bounded::read_to_string(&cert_path)
             .with_context(|| format!("failed to read {}", cert_path.display()))?;
         let bytes = Zeroizing::new(
-            std::fs::read(&key_path)
+            crate::bounded::read(&key_path)
                 .with_context(|| format!("failed to read {}", key_path.display()))?,
         );
         let key = match crate::load::parse_private_key(&key_path, &bytes) {

@@ -627,7 +627,7 @@ fn sync_parents<'a>(paths: impl Iterator<Item = &'a Path>) -> Result<()> {
 /// Reads one of dockcert's own files (a file this run wrote, the inventory, a journal): never
 /// blocking, regular files only, with a cap far above any real size.
 fn read_own(path: &Path) -> io::Result<Vec<u8>> {
-    crate::bounded::read_capped(path, 256 * 1024 * 1024)
+    crate::bounded::read_capped(path, crate::bounded::MAX_STATE_SIZE)
 }
 
 /// An exclusive lock on a home directory, held until dropped.

@@ -102,7 +102,7 @@ fn check_host(host: &str) -> Result<()> {
 }
 
 fn read_config(path: &Path) -> Result<Option<Value>> {
-    match std::fs::read_to_string(path) {
+    match crate::bounded::read_to_string(path) {
         Ok(text) if text.trim().is_empty() => Ok(None),
         Ok(text) => {
             let value: Value = serde_json::from_str(&text).map_err(|err| {

@@ -30,7 +30,7 @@ pub fn run(args: &ImportArgs, env: &Env, now: OffsetDateTime) -> Result<ImportRe
 
     let passphrase = args.home.passphrase();
     let bytes = zeroize::Zeroizing::new(
-        std::fs::read(&args.key)
+        crate::bounded::read(&args.key)
             .with_context(|| format!("failed to read {}", args.key.display()))?,
     );
     let mut secret = None;

@@ -82,7 +82,7 @@ pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateRe
             });
         };
         report.step = "finish".to_string();
-        let new_ca = std::fs::read_to_string(home.ca_cert())
+        let new_ca = crate::bounded::read_to_string(home.ca_cert())
             .with_context(|| format!("failed to read {}", home.ca_cert().display()))?;
         let mut plan = home.plan();
         for (layout, dir) in &dirs {
@@ -126,10 +126,10 @@ fn begin(
     report.step = "begin".to_string();
     // The current CA must be usable: it is what everyone trusts until the end of the rotation.
     home.read_ca(&args.home.passphrase())?;
-    let old_cert = std::fs::read_to_string(home.ca_cert())
+    let old_cert = crate::bounded::read_to_string(home.ca_cert())
         .with_context(|| format!("failed to read {}", home.ca_cert().display()))?;
     let old_key = zeroize::Zeroizing::new(
-        std::fs::read_to_string(home.ca_key())
+        crate::bounded::read_to_string(home.ca_key())
             .with_context(|| format!("failed to read {}", home.ca_key().display()))?,
     );
     let old_serial = pem::parse(&old_cert)

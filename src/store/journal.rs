@@ -63,8 +63,6 @@ pub const PENDING: &str = "txn.json";
 pub const COMMITTED: &str = "txn-committed.json";
 /// The journal format version.
 const VERSION: u32 = 1;
-/// The journal may be large (a thousand certificates: three thousand entries), never huge.
-const MAX_JOURNAL_SIZE: u64 = 256 * 1024 * 1024;
 
 /// Everything one run will do, written before it does it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -391,7 +389,7 @@ pub fn recover(dir: &Path) -> Result<Option<Recovery>> {
         let _ = fs::remove_dir(dir);
         return Ok(None);
     };
-    let bytes = crate::bounded::read_capped(&path, MAX_JOURNAL_SIZE)
+    let bytes = crate::bounded::read_capped(&path, crate::bounded::MAX_STATE_SIZE)
         .with_context(|| format!("failed to read the journal {}", path.display()))?;
     let journal: Journal = serde_json::from_slice(&bytes).map_err(|_| {
         anyhow!(
