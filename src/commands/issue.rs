@@ -294,6 +294,7 @@ fn issue(
         plan.add(files.ca, ca_pem.as_bytes(), CERT_MODE);
         plan.add(files.cert, cert.cert_pem.as_bytes(), CERT_MODE);
         plan.add(files.key, cert.key_pem.as_bytes(), KEY_MODE);
+        inventory.overwritten(&job.dir, &cert.spec.serial.hex());
         inventory.add(Record::new(
             cert,
             vec![Location::docker(job.layout(), job.dir.clone())],
