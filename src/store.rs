@@ -117,8 +117,13 @@ pub fn apply(plan: &Plan, force: bool, now: OffsetDateTime) -> Result<Vec<Writte
     let txn = prepare(plan, &order, now)?;
     let journal_dir = plan.journal.as_deref().filter(|_| !journal_disabled());
     if let Some(dir) = journal_dir {
-        create_dirs(dir, &mut Vec::new(), true)?;
-        journal::write(dir, &txn)?;
+        let written =
+            create_dirs(dir, &mut Vec::new(), true).and_then(|()| journal::write(dir, &txn));
+        if let Err(err) = written {
+            // Nothing else was done yet; only the (empty) journal directory may be left.
+            let _ = fs::remove_dir(dir);
+            return Err(anyhow!("{err:#}; nothing was changed"));
+        }
     }
     crash_point("journal", 0);
     let batch = plan.files.len() > BATCH_SYNC_THRESHOLD;
@@ -128,15 +133,17 @@ pub fn apply(plan: &Plan, force: bool, now: OffsetDateTime) -> Result<Vec<Writte
         return Err(undo(err, &txn, journal_dir));
     }
     crash_point("committed", 0);
-    // Committed: from here on the run is finished, not undone.
-    journal::roll_forward(&txn)
-        .and_then(|_| journal_dir.map_or(Ok(()), journal::remove))
-        .map_err(|err| {
-            anyhow!(
-                "every file was written, but cleaning up after the run failed ({err:#}); the next \
-                 dockcert command on this home finishes it"
-            )
-        })?;
+    // Committed: from here on the run is finished, not undone. Removing its leftovers may still
+    // fail (an I/O error syncing the journal's directory); the files are written and durable, so
+    // that is a warning, and the journal left behind makes the next run finish the cleanup.
+    if let Err(err) =
+        journal::roll_forward(&txn).and_then(|_| journal_dir.map_or(Ok(()), journal::remove))
+    {
+        crate::report::print_notice(&format!(
+            "warning: every file was written, but cleaning up after the run failed ({err:#}); \
+             the next dockcert command on this home finishes it"
+        ));
+    }
     let mut written: Vec<Option<Written>> = (0..plan.files.len()).map(|_| None).collect();
     for (&index, entry) in order.iter().zip(&txn.files) {
         written[index] = Some(Written {

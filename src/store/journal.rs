@@ -147,6 +147,7 @@ pub fn write(dir: &Path, journal: &Journal) -> Result<()> {
     if let Err(err) = written {
         let _ = fs::remove_file(&temp);
         let _ = fs::remove_file(&target);
+        let _ = fs::remove_dir(dir);
         return Err(err)
             .with_context(|| format!("failed to write the journal {}", target.display()));
     }

@@ -20,11 +20,11 @@ use dockcert::inventory::Inventory;
 use crate::helpers::{Sandbox, assert_success, snapshot, stderr};
 
 /// One multi-file command, and the state it starts from.
-struct Scenario {
-    name: &'static str,
-    args: Vec<String>,
+pub struct Scenario {
+    pub name: &'static str,
+    pub args: Vec<String>,
     /// The sandbox's files before the command (copied back before every kill).
-    template: tempfile::TempDir,
+    pub template: tempfile::TempDir,
     /// The state a complete run leaves, with the parts that vary between runs (serials, dates,
     /// backup time stamps, key bytes) left out.
     reference: Shape,
@@ -58,7 +58,7 @@ impl Rng {
 }
 
 /// Copies a tree, keeping modes (keys stay 0400, directories 0700).
-fn copy_tree(from: &Path, to: &Path) {
+pub fn copy_tree(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -76,7 +76,7 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// Makes the sandbox's root exactly the template again.
-fn restore(sb: &Sandbox, template: &Path) {
+pub fn restore(sb: &Sandbox, template: &Path) {
     for entry in fs::read_dir(&sb.root).unwrap() {
         let path = entry.unwrap().path();
         if fs::symlink_metadata(&path).unwrap().is_dir() {
@@ -96,7 +96,7 @@ fn save(sb: &Sandbox) -> tempfile::TempDir {
 
 /// The exact state, for "nothing changed": every file with mode and contents, except the lock
 /// file (created by any run, never removed).
-fn exact(sb: &Sandbox) -> Vec<String> {
+pub fn exact(sb: &Sandbox) -> Vec<String> {
     snapshot(&sb.root)
         .into_iter()
         .filter(|line| !line.starts_with("dockcert/.lock "))
@@ -167,7 +167,7 @@ fn shape(sb: &Sandbox) -> Shape {
 }
 
 /// The invariant: the inventory parses and matches the disk.
-fn check_invariant(sb: &Sandbox) -> Result<(), String> {
+pub fn check_invariant(sb: &Sandbox) -> Result<(), String> {
     let home = sb.dockcert_home();
     let mut all = Vec::new();
     walk(&sb.root, &mut all);
@@ -406,9 +406,9 @@ fn scenario(sb: &Sandbox, name: &'static str, args: Vec<String>) -> Scenario {
     }
 }
 
-#[test]
-fn every_multi_file_command_is_all_or_nothing_under_kill_9() {
-    let sb = Sandbox::new();
+/// Every multi-file command, each with the state it starts from, in `sb` (with an outside CA to
+/// import in the returned directory, which must outlive the scenarios).
+pub fn world(sb: &Sandbox) -> (tempfile::TempDir, Vec<Scenario>) {
     // An outside CA to import, made in a home of its own (outside the sandbox's tree).
     let ext_dir = tempfile::tempdir().unwrap();
     let ext = ext_dir.path().join("ext");
@@ -441,23 +441,23 @@ fn every_multi_file_command_is_all_or_nothing_under_kill_9() {
 
     let mut scenarios = vec![
         scenario(
-            &sb,
+            sb,
             "init --force",
             strings(&["init", "--force", "--san", "d2.example"]),
         ),
         scenario(
-            &sb,
+            sb,
             "issue client",
             strings(&["issue", "client", "--name", "c2"]),
         ),
         scenario(
-            &sb,
+            sb,
             "issue server --from (30 hosts)",
             strings(&["issue", "server", "--from", "hosts.txt"]),
         ),
-        scenario(&sb, "renew", strings(&["renew", "--within", "4000"])),
+        scenario(sb, "renew", strings(&["renew", "--within", "4000"])),
         scenario(
-            &sb,
+            sb,
             "import-ca --force",
             vec![
                 "import-ca".into(),
@@ -469,7 +469,7 @@ fn every_multi_file_command_is_all_or_nothing_under_kill_9() {
             ],
         ),
         scenario(
-            &sb,
+            sb,
             "context create --use",
             strings(&[
                 "context",
@@ -481,7 +481,7 @@ fn every_multi_file_command_is_all_or_nothing_under_kill_9() {
             ]),
         ),
         scenario(
-            &sb,
+            sb,
             "daemon-config --apply",
             vec![
                 "daemon-config".into(),
@@ -493,18 +493,18 @@ fn every_multi_file_command_is_all_or_nothing_under_kill_9() {
                 sb.root.join("etc/daemon.json").display().to_string(),
             ],
         ),
-        scenario(&sb, "rotate-ca --begin", strings(&["rotate-ca", "--begin"])),
+        scenario(sb, "rotate-ca --begin", strings(&["rotate-ca", "--begin"])),
     ];
     // The later rotation steps start where the earlier ones end.
     assert_success(&sb.run(&["rotate-ca", "--begin"]), "rotate-ca --begin");
     scenarios.push(scenario(
-        &sb,
+        sb,
         "rotate-ca --reissue",
         strings(&["rotate-ca", "--reissue"]),
     ));
     assert_success(&sb.run(&["rotate-ca", "--reissue"]), "rotate-ca --reissue");
     scenarios.push(scenario(
-        &sb,
+        sb,
         "rotate-ca --finish",
         strings(&["rotate-ca", "--finish"]),
     ));
@@ -514,11 +514,17 @@ fn every_multi_file_command_is_all_or_nothing_under_kill_9() {
         "issue --from",
     );
     scenarios.push(scenario(
-        &sb,
+        sb,
         "issue server --from --force (30 replaced)",
         strings(&["issue", "server", "--from", "hosts.txt", "--force"]),
     ));
+    (ext_dir, scenarios)
+}
 
+#[test]
+fn every_multi_file_command_is_all_or_nothing_under_kill_9() {
+    let sb = Sandbox::new();
+    let (_ext, scenarios) = world(&sb);
     let mut violations = Vec::new();
     let mut total = 0;
     let mut report = Vec::new();

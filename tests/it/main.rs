@@ -4,6 +4,7 @@
 mod audit;
 mod crash;
 mod dockerd;
+mod faults;
 mod helpers;
 mod init;
 mod lifecycle;
