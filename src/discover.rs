@@ -82,6 +82,9 @@ pub fn discover(path: &Path) -> Result<Vec<Target>> {
             path.display()
         );
     }
+    // An unreadable directory is named as such, not as one without Docker files.
+    std::fs::read_dir(path)
+        .with_context(|| format!("cannot read the directory {}", path.display()))?;
     let found = discover_dir(path)?;
     if found.is_empty() {
         bail!(

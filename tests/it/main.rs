@@ -6,6 +6,7 @@ mod crash;
 mod dockerd;
 mod faults;
 mod helpers;
+mod hostile;
 mod init;
 mod lifecycle;
 mod openssl;
