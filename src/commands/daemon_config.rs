@@ -259,7 +259,7 @@ fn validate(text: &str, merged: &Value, files: &TlsFiles) -> Result<String> {
         }
     }
     for path in [&files.ca, &files.cert, &files.key] {
-        std::fs::File::open(path)
+        crate::bounded::open(path)
             .with_context(|| format!("dockerd would not be able to read {}", path.display()))?;
     }
     let version = match help {

@@ -431,3 +431,107 @@ pub fn recover(dir: &Path) -> Result<Option<Recovery>> {
 fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir).and_then(|d| d.sync_all())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn journal(root: &Path, entries: Vec<Entry>) -> Journal {
+        Journal {
+            version: VERSION,
+            command: "issue client".to_string(),
+            pid: 42,
+            started: datetime!(2026-03-01 12:00:00 UTC),
+            dirs: vec![root.join("new")],
+            files: entries,
+        }
+    }
+
+    #[test]
+    fn a_pending_run_is_rolled_back_and_a_foreign_file_is_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let dir = root.join("journal");
+        fs::create_dir(&dir).unwrap();
+        // Replaced: the old file is under its backup name, the new one in place.
+        fs::write(root.join("a.pem.bak-x"), "old a").unwrap();
+        fs::write(root.join("a.pem"), "new a").unwrap();
+        // Created by the run, and its temporary file of another not yet placed.
+        fs::create_dir(root.join("new")).unwrap();
+        fs::write(root.join("new/b.pem"), "new b").unwrap();
+        fs::write(root.join("new/.c.pem.tmp-1"), "new c").unwrap();
+        // A file the run would have created, but someone else's contents are there.
+        fs::write(root.join("d.pem"), "not ours").unwrap();
+        let entry = |name: &str, backup: Option<&str>, contents: &str| Entry {
+            path: root.join(name),
+            temp: root.join(format!("{name}.tmp")),
+            backup: backup.map(|b| root.join(b)),
+            keep_backup: true,
+            sha256: sha256_hex(contents.as_bytes()),
+        };
+        let mut c = entry("new/c.pem", None, "new c");
+        c.temp = root.join("new/.c.pem.tmp-1");
+        let j = journal(
+            root,
+            vec![
+                entry("a.pem", Some("a.pem.bak-x"), "new a"),
+                entry("new/b.pem", None, "new b"),
+                c,
+                entry("d.pem", None, "ours"),
+            ],
+        );
+        write(&dir, &j).unwrap();
+        let recovery = recover(&dir).unwrap().expect("something to recover");
+        assert_eq!(recovery.direction, Direction::Back);
+        assert_eq!(recovery.tally, Tally { files: 2, temps: 1 });
+        assert_eq!(fs::read_to_string(root.join("a.pem")).unwrap(), "old a");
+        assert!(!root.join("a.pem.bak-x").exists());
+        assert!(
+            !root.join("new").exists(),
+            "the new, now empty, directory goes"
+        );
+        assert_eq!(fs::read_to_string(root.join("d.pem")).unwrap(), "not ours");
+        assert!(!dir.exists(), "the journal and its directory are gone");
+        let line = recovery.to_string();
+        assert!(
+            line.starts_with("recovered from an interrupted 'dockcert issue client' (pid 42, started 2026-03-01T12:00:00Z): rolled back 2 files, removed 1 temporary file"),
+            "{line}"
+        );
+        assert!(recover(&dir).unwrap().is_none(), "nothing left to do");
+    }
+
+    #[test]
+    fn a_committed_run_is_rolled_forward() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let dir = root.join("journal");
+        fs::create_dir(&dir).unwrap();
+        fs::write(root.join("inventory.json"), "new").unwrap();
+        fs::write(root.join("inventory.json.bak-x"), "old").unwrap();
+        let j = journal(
+            root,
+            vec![Entry {
+                path: root.join("inventory.json"),
+                temp: root.join(".inventory.json.tmp"),
+                backup: Some(root.join("inventory.json.bak-x")),
+                keep_backup: false,
+                sha256: sha256_hex(b"new"),
+            }],
+        );
+        write(&dir, &j).unwrap();
+        commit(&dir).unwrap();
+        let recovery = recover(&dir).unwrap().unwrap();
+        assert_eq!(recovery.direction, Direction::Forward);
+        assert_eq!(
+            fs::read_to_string(root.join("inventory.json")).unwrap(),
+            "new"
+        );
+        assert!(!root.join("inventory.json.bak-x").exists());
+        assert!(
+            recovery
+                .to_string()
+                .contains("it had completed; removed 1 leftover backup")
+        );
+    }
+}
