@@ -86,7 +86,7 @@ impl Home {
     /// finished or undone first, and one line on stderr says so.
     pub fn lock(&self) -> Result<crate::store::Lock> {
         let lock = crate::store::lock(&self.lock_path())?;
-        if let Some(recovery) = crate::store::recover(&self.journal_dir())? {
+        for recovery in crate::store::recover_all(&self.journal_dir())? {
             crate::report::print_notice(&recovery.to_string());
         }
         Ok(lock)

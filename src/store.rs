@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 pub mod journal;
 
 use journal::Journal;
-pub use journal::{Recovery, recover};
+pub use journal::{Recovery, recover, recover_all};
 
 /// Mode of a private key file.
 pub const KEY_MODE: u32 = 0o400;

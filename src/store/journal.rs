@@ -44,6 +44,11 @@
 //! [`super::apply`]. Files anywhere (client directories, daemon directories, contexts,
 //! `daemon.json`) go in the same plan and so in the same journal. A plan without a journal
 //! directory (`Plan::default()`) is still undone in-process on an error, but not after a kill.
+//!
+//! One directory holds one transaction at a time. A command that runs several at once under the
+//! one lock (`provision` of many hosts, each its own transaction with its own rollback) gives each
+//! its own directory: `Plan::journaled(home.journal_dir().join(name))`; [`recover_all`], which
+//! `Home::lock` calls, recovers every one of them.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
@@ -346,6 +351,26 @@ impl fmt::Display for Recovery {
             ),
         }
     }
+}
+
+/// Recovers the journal in `dir` and those in its subdirectories (a command that runs several
+/// transactions at once under one lock, one per host say, gives each its own
+/// `<home>/journal/<name>/`). The caller holds the home's lock.
+pub fn recover_all(dir: &Path) -> Result<Vec<Recovery>> {
+    let mut done = Vec::new();
+    if let Ok(entries) = fs::read_dir(dir) {
+        let mut subdirs: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.path())
+            .collect();
+        subdirs.sort();
+        for sub in subdirs {
+            done.extend(recover(&sub)?);
+        }
+    }
+    done.extend(recover(dir)?);
+    Ok(done)
 }
 
 /// Finds an interrupted run's journal in `dir` and finishes or undoes it (see the module docs).
