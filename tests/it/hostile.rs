@@ -142,6 +142,29 @@ fn a_fifo_is_reported_without_blocking() {
     // SAFETY: a valid path.
     assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0);
     check_kind(&sb, &dir, "named pipe");
+
+    // A FIFO daemon.json is a finding too; import-ca of a FIFO is one error line.
+    let etc = dir_with(&sb, "etc");
+    let daemon_json = CString::new(etc.join("daemon.json").as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid path.
+    assert_eq!(unsafe { libc::mkfifo(daemon_json.as_ptr(), 0o644) }, 0);
+    let m = measure(dockcert(&sb, &["audit", &etc.display().to_string()]));
+    assert_bounded("audit of a FIFO daemon.json", &m);
+    assert_eq!(m.code, Some(1), "{}{}", m.stdout, m.stderr);
+    assert!(
+        m.stdout.contains("daemon.json") && m.stdout.contains("named pipe"),
+        "{}",
+        m.stdout
+    );
+    let fifo = dir.join("cert.pem").display().to_string();
+    let m = measure(dockcert(
+        &sb,
+        &["import-ca", "--cert", &fifo, "--key", &fifo],
+    ));
+    assert_bounded("import-ca of a FIFO", &m);
+    assert_eq!(m.code, Some(2));
+    assert_eq!(m.stderr.lines().count(), 1, "{}", m.stderr);
+    assert!(m.stderr.contains("named pipe"), "{}", m.stderr);
 }
 
 #[test]
