@@ -1,7 +1,7 @@
 # dockcert: `make test` is what CI runs (.ci/run); `make bench` measures the speed targets.
 CARGO ?= cargo
 
-.PHONY: all build release test peers fmt-check clippy bench install clean
+.PHONY: all build release test peers fmt-check clippy bench crash install clean
 
 all: build
 
@@ -29,7 +29,8 @@ clippy:
 
 ## Benchmarks (bench/): init against Docker's openssl recipe; verify against the docker CLI and
 ## curl on a dockerd of its own (needs root and docker.io); issuing 1,000 certificates; audit of
-## 1,000 client directories against one `openssl verify` process. Each prints its figures and
+## 1,000 client directories against one `openssl verify` process; the journal's cost on
+## `issue server --from` of 1,000 and the recovery time after a kill. Each prints its figures and
 ## fails when a target is missed; all always run.
 bench: release
 	$(CARGO) build --release --example bench_clients
@@ -38,7 +39,13 @@ bench: release
 	python3 bench/verify.py --binary target/release/dockcert || status=1; \
 	python3 bench/issue.py --binary target/release/dockcert || status=1; \
 	python3 bench/audit.py --binary target/release/dockcert || status=1; \
+	python3 bench/journal.py --binary target/release/dockcert || status=1; \
 	exit $$status
+
+## The crash test at a larger scale than CI's: every index of every transaction step and ten times
+## the random kills (DOCKCERT_CRASH_SCALE), plus the full-disk, I/O-error and parallel tests.
+crash:
+	DOCKCERT_CRASH_SCALE=10 $(CARGO) test --test it -- crash:: faults:: --nocapture
 
 PREFIX ?= /usr/local
 

@@ -60,8 +60,11 @@ impl Target {
     }
 }
 
+/// Whether something that is not a directory is at `path`: a regular file, or a FIFO, a device,
+/// a dangling link or a link loop in its place, which the audit then reports by name (reading it
+/// is refused without blocking) instead of skipping it silently.
 fn is_file(path: &Path) -> bool {
-    path.is_file()
+    std::fs::symlink_metadata(path).is_ok_and(|meta| !meta.is_dir()) && !path.is_dir()
 }
 
 /// The sets of TLS files under `path` (a directory in a known layout, or a daemon.json).
@@ -79,6 +82,9 @@ pub fn discover(path: &Path) -> Result<Vec<Target>> {
             path.display()
         );
     }
+    // An unreadable directory is named as such, not as one without Docker files.
+    std::fs::read_dir(path)
+        .with_context(|| format!("cannot read the directory {}", path.display()))?;
     let found = discover_dir(path)?;
     if found.is_empty() {
         bail!(
@@ -100,6 +106,13 @@ pub fn discover_quietly(path: &Path) -> Vec<Target> {
 }
 
 fn discover_dir(dir: &Path) -> Result<Vec<Target>> {
+    discover_at(dir, 0)
+}
+
+/// `depth` 0 is the directory the user named; a home's `daemon/`, `clients/*` and `servers/*` are
+/// depth 1 and are never searched further, so a tree of homes within homes (10,000 deep, say)
+/// costs one level, not a stack overflow.
+fn discover_at(dir: &Path, depth: usize) -> Result<Vec<Target>> {
     let mut found = Vec::new();
     let dind = ["ca", "server", "client"]
         .iter()
@@ -138,11 +151,11 @@ fn discover_dir(dir: &Path) -> Result<Vec<Target>> {
             key: Some(dir.join("ca").join("ca-key.pem")).filter(|k| k.exists()),
         });
         let daemon = dir.join("daemon");
-        if daemon.is_dir() {
-            found.extend(discover_dir(&daemon)?);
+        if depth == 0 && daemon.is_dir() {
+            found.extend(discover_at(&daemon, depth + 1)?);
         }
         // What `issue` wrote: clients/NAME/ and servers/HOST/.
-        for group in ["clients", "servers"] {
+        for group in ["clients", "servers"].into_iter().filter(|_| depth == 0) {
             let Ok(entries) = std::fs::read_dir(dir.join(group)) else {
                 continue;
             };
@@ -152,7 +165,7 @@ fn discover_dir(dir: &Path) -> Result<Vec<Target>> {
                 .collect();
             subdirs.sort();
             for sub in subdirs {
-                found.extend(discover_dir(&sub)?);
+                found.extend(discover_at(&sub, depth + 1)?);
             }
         }
     }
@@ -232,7 +245,7 @@ pub fn contexts(store: &Path) -> Result<Vec<Target>> {
         }
         let name = meta
             .as_deref()
-            .and_then(|m| std::fs::read_to_string(m).ok())
+            .and_then(|m| crate::bounded::read_to_string(m).ok())
             .and_then(|text| context_name(&text))
             .unwrap_or_else(|| format!("(no meta.json; id {id})"));
         found.push(Target::Context {

@@ -71,10 +71,25 @@ impl Home {
         self.root.join(".lock")
     }
 
+    /// Where a run's transaction journal is kept while it writes.
+    pub fn journal_dir(&self) -> PathBuf {
+        self.root.join("journal")
+    }
+
+    /// An empty plan journaled in this home: the caller holds [`Home::lock`] while applying it.
+    pub fn plan(&self) -> crate::store::Plan {
+        crate::store::Plan::journaled(self.journal_dir())
+    }
+
     /// Waits for, then holds, this home's lock: concurrent runs never interleave their reads and
-    /// writes of the CA store and the inventory.
+    /// writes of the CA store and the inventory. An interrupted run's journal found there is
+    /// finished or undone first, and one line on stderr says so.
     pub fn lock(&self) -> Result<crate::store::Lock> {
-        crate::store::lock(&self.lock_path())
+        let lock = crate::store::lock(&self.lock_path())?;
+        for recovery in crate::store::recover_all(&self.journal_dir())? {
+            crate::report::print_notice(&recovery.to_string());
+        }
+        Ok(lock)
     }
 
     /// The state of a CA rotation.
@@ -90,7 +105,7 @@ impl Home {
     /// The rotation in progress or last finished, if any.
     pub fn read_rotation(&self) -> Result<Option<Rotation>> {
         let path = self.rotation_path();
-        match std::fs::read_to_string(&path) {
+        match crate::bounded::read_state_to_string(&path) {
             Ok(text) => serde_json::from_str(&text)
                 .map(Some)
                 .with_context(|| format!("{} is not a valid rotation state", path.display())),
@@ -110,13 +125,14 @@ impl Home {
         } else {
             self.ca_cert()
         };
-        std::fs::read_to_string(&path).with_context(|| format!("failed to read {}", path.display()))
+        crate::bounded::read_to_string(&path)
+            .with_context(|| format!("failed to read {}", path.display()))
     }
 
     /// The inventory (empty when there is none yet).
     pub fn read_inventory(&self) -> Result<Inventory> {
         let path = self.inventory_path();
-        match std::fs::read_to_string(&path) {
+        match crate::bounded::read_state_to_string(&path) {
             Ok(text) => Inventory::from_json(&text, &path),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Inventory::new()),
             Err(err) => Err(err).with_context(|| format!("failed to read {}", path.display())),
@@ -134,10 +150,10 @@ impl Home {
                 self.root.display()
             );
         }
-        let cert = std::fs::read_to_string(&cert_path)
+        let cert = crate::bounded::read_to_string(&cert_path)
             .with_context(|| format!("failed to read {}", cert_path.display()))?;
         let bytes = Zeroizing::new(
-            std::fs::read(&key_path)
+            crate::bounded::read(&key_path)
                 .with_context(|| format!("failed to read {}", key_path.display()))?,
         );
         let key = match crate::load::parse_private_key(&key_path, &bytes) {

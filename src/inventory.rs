@@ -163,6 +163,22 @@ impl Inventory {
         self.certificates.iter().filter(|r| r.is_current())
     }
 
+    /// A new certificate `by` was written over what is in `dir` (`issue --force`): the current
+    /// records there no longer are, so that the inventory keeps matching the disk. A record
+    /// written elsewhere too keeps its other locations; one left with none is replaced by `by`.
+    pub fn overwritten(&mut self, dir: &std::path::Path, by: &str) {
+        for record in &mut self.certificates {
+            if record.replaced_by.is_some() || record.serial == by {
+                continue;
+            }
+            let before = record.locations.len();
+            record.locations.retain(|l| l.dir != dir);
+            if record.locations.len() != before && record.locations.is_empty() {
+                record.replaced_by = Some(by.to_string());
+            }
+        }
+    }
+
     /// Marks the current certificate `serial` as replaced by `by`.
     pub fn replace(&mut self, serial: &str, by: &str) {
         for record in &mut self.certificates {

@@ -4,6 +4,7 @@
 //! command modules.
 
 pub mod audit;
+pub mod bounded;
 pub mod certinfo;
 pub mod chain_recorder;
 pub mod cli;

@@ -115,7 +115,7 @@ impl fmt::Debug for KeyFile {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    let bytes = crate::bounded::read(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     })?;

@@ -778,6 +778,12 @@ pub fn print_text(text: &str) -> anyhow::Result<()> {
     write_stdout(text)
 }
 
+/// Prints one line on stderr that is not an error: what was recovered from an interrupted run.
+/// On stderr, so that it never mixes into `--json` or `env` output.
+pub fn print_notice(line: &str) {
+    eprintln!("dockcert: {line}");
+}
+
 /// What `context create` wrote.
 #[derive(Debug, Serialize)]
 pub struct ContextReport {

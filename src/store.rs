@@ -7,6 +7,11 @@
 //! set to its final mode on the open descriptor, linked or renamed into place, directory fsynced.
 //! If anything fails, every file written by this run is removed, every replaced file is put back, and
 //! every directory made by this run is removed again.
+//!
+//! A plan made with [`Plan::journaled`] (every command on a home: `Home::plan()`) is one
+//! transaction: its [`journal`] is on disk before the first final name changes, so that a run
+//! killed at any point is finished or undone by the next one that takes the home's lock. The
+//! module docs of [`journal`] give the protocol and the API for new commands.
 
 use std::ffi::OsString;
 use std::fs::{self, DirBuilder, File, OpenOptions};
@@ -17,6 +22,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
+
+pub mod journal;
+
+use journal::Journal;
+pub use journal::{Recovery, recover, recover_all};
 
 /// Mode of a private key file.
 pub const KEY_MODE: u32 = 0o400;
@@ -42,9 +52,26 @@ pub struct PlannedFile {
 #[derive(Default)]
 pub struct Plan {
     files: Vec<PlannedFile>,
+    /// Where the run's journal goes (`<home>/journal`); `None`: undone in-process on an error,
+    /// but not recovered after a crash.
+    journal: Option<PathBuf>,
 }
 
 impl Plan {
+    /// An empty plan whose run is journaled in `dir` (the home's `journal/`): recovered by the
+    /// next run that takes the home's lock if this one dies. The caller holds that lock.
+    pub fn journaled(dir: PathBuf) -> Plan {
+        Plan {
+            files: Vec::new(),
+            journal: Some(dir),
+        }
+    }
+
+    /// Journals this plan's run in `dir` (see [`Plan::journaled`]).
+    pub fn journal_in(&mut self, dir: PathBuf) {
+        self.journal = Some(dir);
+    }
+
     /// Adds a file to write.
     pub fn add(&mut self, path: PathBuf, contents: impl Into<Vec<u8>>, mode: u32) {
         self.files.push(PlannedFile {
@@ -82,37 +109,173 @@ pub struct Written {
     pub backup: Option<PathBuf>,
 }
 
-/// Checks the whole plan, then writes it. `now` names backups.
+/// Checks the whole plan, then writes it as one transaction (see [`journal`]): all of it or, after
+/// any error or crash, none of it. `now` names backups.
 pub fn apply(plan: &Plan, force: bool, now: OffsetDateTime) -> Result<Vec<Written>> {
     check(plan, force)?;
-    let mut run = Run::default();
-    match write_all(plan, now, &mut run) {
-        Ok(()) => {
-            // The state's previous versions were kept only to roll back; the run is complete.
-            let mut written = run.written;
-            for (file, done) in plan.files.iter().zip(written.iter_mut()) {
-                if !file.state {
-                    continue;
-                }
-                if let Some(backup) = done.backup.take() {
-                    fs::remove_file(&backup)
-                        .with_context(|| format!("failed to remove {}", backup.display()))?;
-                }
-            }
-            Ok(written)
-        }
-        Err(err) => {
-            let undo = run.roll_back();
-            Err(match undo {
-                Ok(()) => {
-                    anyhow!("{err:#}; nothing was changed (what this run had written was removed)")
-                }
-                Err(undo_err) => anyhow!(
-                    "{err:#}; undoing the partial write also failed ({undo_err:#}): check those files"
-                ),
-            })
+    let order = placing_order(plan);
+    let txn = prepare(plan, &order, now)?;
+    let journal_dir = plan.journal.as_deref().filter(|_| !journal_disabled());
+    if let Some(dir) = journal_dir {
+        let written =
+            create_dirs(dir, &mut Vec::new(), true).and_then(|()| journal::write(dir, &txn));
+        if let Err(err) = written {
+            // Nothing else was done yet; only the (empty) journal directory may be left.
+            let _ = fs::remove_dir(dir);
+            return Err(anyhow!("{err:#}; nothing was changed"));
         }
     }
+    crash_point("journal", 0);
+    let batch = plan.files.len() > BATCH_SYNC_THRESHOLD;
+    let done = write_all(plan, &order, &txn, batch)
+        .and_then(|()| journal_dir.map_or(Ok(()), journal::commit));
+    if let Err(err) = done {
+        return Err(undo(err, &txn, journal_dir));
+    }
+    crash_point("committed", 0);
+    // Committed: from here on the run is finished, not undone. Removing its leftovers may still
+    // fail (an I/O error syncing the journal's directory); the files are written and durable, so
+    // that is a warning, and the journal left behind makes the next run finish the cleanup.
+    if let Err(err) =
+        journal::roll_forward(&txn).and_then(|_| journal_dir.map_or(Ok(()), journal::remove))
+    {
+        crate::report::print_notice(&format!(
+            "warning: every file was written, but cleaning up after the run failed ({err:#}); \
+             the next dockcert command on this home finishes it"
+        ));
+    }
+    let mut written: Vec<Option<Written>> = (0..plan.files.len()).map(|_| None).collect();
+    for (&index, entry) in order.iter().zip(&txn.files) {
+        written[index] = Some(Written {
+            path: entry.path.clone(),
+            mode: plan.files[index].mode,
+            backup: entry.backup.clone().filter(|_| entry.keep_backup),
+        });
+    }
+    Ok(written.into_iter().flatten().collect())
+}
+
+/// Rolls back a failed run and says how it ended.
+fn undo(err: anyhow::Error, txn: &Journal, journal_dir: Option<&Path>) -> anyhow::Error {
+    let undone = journal::roll_back(txn).and_then(|_| journal_dir.map_or(Ok(()), journal::remove));
+    match undone {
+        Ok(()) => anyhow!("{err:#}; nothing was changed (what this run had written was removed)"),
+        Err(undo_err) => match journal_dir {
+            Some(dir) => anyhow!(
+                "{err:#}; undoing the partial write also failed ({undo_err:#}); the journal in {} \
+                 is kept, and the next dockcert command on this home finishes undoing it",
+                dir.display()
+            ),
+            None => anyhow!(
+                "{err:#}; undoing the partial write also failed ({undo_err:#}): check those files"
+            ),
+        },
+    }
+}
+
+/// `DOCKCERT_BENCH_NO_JOURNAL=1` turns the journal off, for `bench/journal.py` to measure what it
+/// costs. Nothing else may set it: without the journal a killed run is not recovered.
+fn journal_disabled() -> bool {
+    std::env::var_os("DOCKCERT_BENCH_NO_JOURNAL").is_some_and(|v| v == "1")
+}
+
+/// The order files are placed in: the user's files first, dockcert's own state (the inventory)
+/// last, so that the inventory never names a file that is not there yet.
+fn placing_order(plan: &Plan) -> Vec<usize> {
+    let (mut files, state): (Vec<usize>, Vec<usize>) =
+        (0..plan.files.len()).partition(|&i| !plan.files[i].state);
+    files.extend(state);
+    files
+}
+
+/// The journal of `plan`: every name this run will create, chosen now, before anything is written.
+fn prepare(plan: &Plan, order: &[usize], now: OffsetDateTime) -> Result<Journal> {
+    let token = random_token()?;
+    let pid = std::process::id();
+    let mut dirs = Vec::new();
+    let mut seen_dirs = std::collections::HashSet::new();
+    let mut taken = std::collections::HashSet::new();
+    let mut files = Vec::with_capacity(order.len());
+    for (n, &index) in order.iter().enumerate() {
+        let file = &plan.files[index];
+        let parent = parent_of(&file.path)?;
+        if seen_dirs.insert(parent.to_path_buf()) {
+            let mut missing = Vec::new();
+            let mut current = parent;
+            while fs::symlink_metadata(current).is_err() {
+                missing.push(current.to_path_buf());
+                current = parent_of(current)?;
+            }
+            for dir in missing.into_iter().rev() {
+                if !dirs.contains(&dir) {
+                    dirs.push(dir);
+                }
+            }
+        }
+        let name = file
+            .path
+            .file_name()
+            .ok_or_else(|| anyhow!("{} has no file name", file.path.display()))?;
+        let mut temp_name = OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(".tmp-{pid}-{token}-{n}"));
+        let backup = if fs::symlink_metadata(&file.path).is_ok() {
+            Some(backup_name(&file.path, now, &mut taken)?)
+        } else {
+            None
+        };
+        files.push(journal::Entry {
+            path: file.path.clone(),
+            temp: parent.join(temp_name),
+            backup,
+            keep_backup: !file.state,
+            sha256: journal::sha256_hex(&file.contents),
+        });
+    }
+    Ok(Journal {
+        version: 1,
+        command: journal::command_name(),
+        pid,
+        started: now,
+        dirs,
+        files,
+    })
+}
+
+fn random_token() -> Result<String> {
+    let mut bytes = [0u8; 4];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| anyhow!("the random number generator failed"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `path.bak-<UTC timestamp>[-n]`, free now and not taken by another file of this run.
+fn backup_name(
+    path: &Path,
+    now: OffsetDateTime,
+    taken: &mut std::collections::HashSet<PathBuf>,
+) -> Result<PathBuf> {
+    let stamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    for attempt in 0..1000 {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(".bak-{stamp}"));
+        if attempt > 0 {
+            name.push(format!("-{attempt}"));
+        }
+        let backup = PathBuf::from(name);
+        if !taken.contains(&backup) && fs::symlink_metadata(&backup).is_err() {
+            taken.insert(backup.clone());
+            return Ok(backup);
+        }
+    }
+    bail!("failed to find a free backup name for {}", path.display())
 }
 
 fn check(plan: &Plan, force: bool) -> Result<()> {
@@ -286,75 +449,34 @@ fn effective_uid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
-/// What one run has done so far, so it can be undone.
-#[derive(Default)]
-struct Run {
-    created_dirs: Vec<PathBuf>,
-    written: Vec<Written>,
-    /// Temporary files, in plan order; those from `placed` on are not yet moved into place.
-    temps: Vec<PathBuf>,
-    /// How many of `temps` are in place.
-    placed: usize,
-}
-
-impl Run {
-    fn roll_back(&mut self) -> Result<()> {
-        let mut failures = Vec::new();
-        for temp in self.temps.drain(..).skip(self.placed) {
-            if let Err(err) = fs::remove_file(&temp) {
-                failures.push(format!("remove {}: {err}", temp.display()));
-            }
-        }
-        for written in self.written.drain(..).rev() {
-            let restored = match &written.backup {
-                Some(backup) => fs::rename(backup, &written.path),
-                None => fs::remove_file(&written.path),
-            };
-            if let Err(err) = restored {
-                failures.push(format!("restore {}: {err}", written.path.display()));
-            }
-        }
-        for dir in self.created_dirs.drain(..).rev() {
-            if let Err(err) = fs::remove_dir(&dir) {
-                failures.push(format!("remove {}: {err}", dir.display()));
-            }
-        }
-        if failures.is_empty() {
-            Ok(())
-        } else {
-            Err(anyhow!(failures.join("; ")))
-        }
-    }
-}
-
 /// Above this many files, durability is ensured by one `syncfs` per filesystem before and after
 /// the files are moved into place, instead of one `fsync` per file and per directory: the same
-/// guarantee (contents on disk before any name points to them, names on disk before we return),
+/// guarantee (contents on disk before any name points to them, names on disk before the commit),
 /// thousands of times fewer flushes for `issue server --from`.
 const BATCH_SYNC_THRESHOLD: usize = 24;
 
-fn write_all(plan: &Plan, now: OffsetDateTime, run: &mut Run) -> Result<()> {
-    let batch = plan.files.len() > BATCH_SYNC_THRESHOLD;
+fn write_all(plan: &Plan, order: &[usize], txn: &Journal, batch: bool) -> Result<()> {
     // 1. Directories, 0700.
-    for file in &plan.files {
-        create_dirs(parent_of(&file.path)?, run, !batch)?;
-    }
-    // 2. Every file's contents in a temporary file beside it, with its final mode.
-    let mut temps = Vec::with_capacity(plan.files.len());
-    for file in &plan.files {
-        temps.push(write_temp(file, run, !batch)?);
+    create_listed_dirs(&txn.dirs, !batch)?;
+    // 2. Every file's contents in its temporary file, with its final mode.
+    for (n, (&index, entry)) in order.iter().zip(&txn.files).enumerate() {
+        write_temp(&plan.files[index], &entry.temp, !batch)?;
+        crash_point("temp", n);
     }
     if batch {
-        sync_filesystems(plan)?;
+        sync_parents(txn.files.iter().map(|e| e.path.as_path()))?;
     }
-    // 3. Into place, one by one (each step undoable).
-    for (index, (file, temp)) in plan.files.iter().zip(&temps).enumerate() {
+    crash_point("synced", 0);
+    // 3. Into place, one by one, the state last (each step undone by journal::roll_back).
+    for (n, (&index, entry)) in order.iter().zip(&txn.files).enumerate() {
         fault_point(index)?;
-        place(file, temp, now, run, !batch)?;
+        place(entry, !batch)?;
+        crash_point("place", n);
     }
     if batch {
-        sync_filesystems(plan)?;
+        sync_parents(txn.files.iter().map(|e| e.path.as_path()))?;
     }
+    crash_point("placed", 0);
     Ok(())
 }
 
@@ -367,102 +489,132 @@ fn fault_point(_index: usize) -> Result<()> {
 #[cfg(test)]
 use tests::fault_point;
 
-/// Creates the missing directories of `dir`, each 0700 whatever the umask.
-fn create_dirs(dir: &Path, run: &mut Run, fsync_parent: bool) -> Result<()> {
+/// `DOCKCERT_CRASH_AT=<step>[:<n>]` kills the process with SIGKILL at that step of a transaction
+/// (`journal`, `temp:N`, `synced`, `place:N`, `placed`, `committed`, `finish:N`, `recover:N`), so
+/// that the crash tests can stop a real run at every point that matters. Compiled only into debug
+/// builds (tests); a release build has no such hook.
+#[cfg(debug_assertions)]
+pub(crate) fn crash_point(step: &str, n: usize) {
+    static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let Some(at) = AT
+        .get_or_init(|| std::env::var("DOCKCERT_CRASH_AT").ok())
+        .as_deref()
+    else {
+        return;
+    };
+    let hit = match at.split_once(':') {
+        Some((name, index)) => name == step && index.parse() == Ok(n),
+        None => at == step,
+    };
+    if hit {
+        // SAFETY: kill(2) on our own pid; SIGKILL cannot be caught, which is the point.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+    }
+}
+
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+pub(crate) fn crash_point(_step: &str, _n: usize) {}
+
+/// Creates the journal's directories, each 0700 whatever the umask.
+fn create_listed_dirs(dirs: &[PathBuf], fsync_parent: bool) -> Result<()> {
+    for path in dirs {
+        DirBuilder::new()
+            .mode(DIR_MODE)
+            .create(path)
+            .with_context(|| format!("failed to create directory {}", path.display()))?;
+        // mkdir's mode is masked by the umask; set it exactly.
+        fs::set_permissions(path, fs::Permissions::from_mode(DIR_MODE))
+            .with_context(|| format!("failed to set the mode of {}", path.display()))?;
+        if fsync_parent {
+            sync_dir(parent_of(path)?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates the missing directories of `dir`, each 0700 whatever the umask (for the lock and the
+/// journal directory, which stay).
+fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>, fsync_parent: bool) -> Result<()> {
     let mut missing = Vec::new();
     let mut current = dir;
     while fs::symlink_metadata(current).is_err() {
         missing.push(current.to_path_buf());
         current = parent_of(current)?;
     }
-    for path in missing.into_iter().rev() {
-        DirBuilder::new()
-            .mode(DIR_MODE)
-            .create(&path)
-            .with_context(|| format!("failed to create directory {}", path.display()))?;
-        run.created_dirs.push(path.clone());
-        // mkdir's mode is masked by the umask; set it exactly.
-        fs::set_permissions(&path, fs::Permissions::from_mode(DIR_MODE))
-            .with_context(|| format!("failed to set the mode of {}", path.display()))?;
-        if fsync_parent {
-            sync_dir(parent_of(&path)?)?;
-        }
-    }
+    missing.reverse();
+    create_listed_dirs(&missing, fsync_parent)?;
+    created.extend(missing);
     Ok(())
 }
 
-/// Writes `file`'s contents to a new temporary file in its directory, with its final mode set on
-/// the open descriptor, fsynced unless the whole plan is synced at once.
-fn write_temp(file: &PlannedFile, run: &mut Run, fsync: bool) -> Result<PathBuf> {
-    let parent = parent_of(&file.path)?;
-    let name = file
-        .path
-        .file_name()
-        .ok_or_else(|| anyhow!("{} has no file name", file.path.display()))?;
-    let (temp_path, mut temp) = create_temp(parent, name)?;
-    run.temps.push(temp_path.clone());
-    temp.write_all(&file.contents)
-        .and_then(|()| if fsync { temp.sync_all() } else { Ok(()) })
+/// Writes `file`'s contents to its new temporary file `temp`, created `O_CREAT|O_EXCL|O_NOFOLLOW`
+/// 0600, with its final mode set on the open descriptor, fsynced unless the whole plan is synced
+/// at once.
+fn write_temp(file: &PlannedFile, temp: &Path, fsync: bool) -> Result<()> {
+    let mut handle = OpenOptions::new()
+        .write(true)
+        .create_new(true) // O_CREAT|O_EXCL
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(temp)
+        .with_context(|| {
+            format!(
+                "failed to create a temporary file in {}",
+                parent_of(temp).map_or_else(|_| temp.display(), Path::display)
+            )
+        })?;
+    handle
+        .write_all(&file.contents)
+        .and_then(|()| if fsync { handle.sync_all() } else { Ok(()) })
         .with_context(|| format!("failed to write {}", file.path.display()))?;
     // fchmod on the open descriptor: the final mode, independent of the umask.
-    temp.set_permissions(fs::Permissions::from_mode(file.mode))
-        .with_context(|| format!("failed to set the mode of {}", temp_path.display()))?;
-    Ok(temp_path)
+    handle
+        .set_permissions(fs::Permissions::from_mode(file.mode))
+        .with_context(|| format!("failed to set the mode of {}", temp.display()))?;
+    Ok(())
 }
 
 /// Moves a written temporary file to its target: linked when the target does not exist (so a
-/// file that appeared meanwhile is never clobbered), renamed over it after a backup otherwise.
-fn place(
-    file: &PlannedFile,
-    temp_path: &Path,
-    now: OffsetDateTime,
-    run: &mut Run,
-    fsync_dir: bool,
-) -> Result<()> {
-    let exists = fs::symlink_metadata(&file.path).is_ok();
-    let backup = if exists {
-        // State is replaced in place; its previous version is kept for a rollback only.
-        Some(back_up(&file.path, now)?)
-    } else {
-        None
-    };
-    let placed = match &backup {
-        // The old file is safe under its backup name; replace it atomically.
-        Some(_) => fs::rename(temp_path, &file.path),
-        // link() fails if the target appeared meanwhile: nothing is ever clobbered silently.
-        None => fs::hard_link(temp_path, &file.path),
-    };
-    if let Err(err) = placed {
-        if let Some(backup) = &backup {
-            // The original is still in place; the extra link is not needed.
-            let _ = fs::remove_file(backup);
+/// file that appeared meanwhile is never clobbered), renamed over it after a backup link
+/// otherwise.
+fn place(entry: &journal::Entry, fsync_dir: bool) -> Result<()> {
+    match &entry.backup {
+        Some(backup) => {
+            // The old file stays reachable under its backup name; then replaced atomically.
+            fs::hard_link(&entry.path, backup)
+                .with_context(|| format!("failed to back up {}", entry.path.display()))?;
+            fs::rename(&entry.temp, &entry.path)
+                .with_context(|| format!("failed to move {} into place", entry.path.display()))?;
         }
-        return Err(err)
-            .with_context(|| format!("failed to move {} into place", file.path.display()));
+        None => {
+            // link() fails if the target appeared meanwhile: nothing is ever clobbered silently.
+            fs::hard_link(&entry.temp, &entry.path)
+                .with_context(|| format!("failed to move {} into place", entry.path.display()))?;
+            fs::remove_file(&entry.temp)
+                .with_context(|| format!("failed to remove {}", entry.temp.display()))?;
+        }
     }
-    run.written.push(Written {
-        path: file.path.clone(),
-        mode: file.mode,
-        backup: backup.clone(),
-    });
-    if backup.is_none() {
-        fs::remove_file(temp_path)
-            .with_context(|| format!("failed to remove {}", temp_path.display()))?;
-    }
-    run.placed += 1;
     if fsync_dir {
-        sync_dir(parent_of(&file.path)?)?;
+        sync_dir(parent_of(&entry.path)?)?;
     }
     Ok(())
 }
 
-/// One `syncfs` per filesystem the plan writes to.
-fn sync_filesystems(plan: &Plan) -> Result<()> {
+/// One `syncfs` per filesystem holding the parents of `paths` (those that exist).
+fn sync_parents<'a>(paths: impl Iterator<Item = &'a Path>) -> Result<()> {
     let mut seen = Vec::new();
-    for file in &plan.files {
-        let dir = parent_of(&file.path)?;
-        let meta =
-            fs::metadata(dir).with_context(|| format!("failed to inspect {}", dir.display()))?;
+    let mut seen_dirs = std::collections::HashSet::new();
+    for path in paths {
+        let dir = parent_of(path)?;
+        if !seen_dirs.insert(dir) {
+            continue;
+        }
+        let Ok(meta) = fs::metadata(dir) else {
+            continue;
+        };
         if seen.contains(&meta.dev()) {
             continue;
         }
@@ -479,59 +631,10 @@ fn sync_filesystems(plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-fn create_temp(dir: &Path, name: &std::ffi::OsStr) -> Result<(PathBuf, File)> {
-    let mut attempt = 0u32;
-    loop {
-        let mut temp_name = OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(format!(".tmp-{}-{attempt}", std::process::id()));
-        let path = dir.join(temp_name);
-        let opened = OpenOptions::new()
-            .write(true)
-            .create_new(true) // O_CREAT|O_EXCL
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&path);
-        match opened {
-            Ok(file) => return Ok((path, file)),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
-            Err(err) => {
-                return Err(err).with_context(|| {
-                    format!("failed to create a temporary file in {}", dir.display())
-                });
-            }
-        }
-    }
-}
-
-/// Keeps the existing `path` as `path.bak-<UTC timestamp>` (a hard link: same inode, same mode), so
-/// the new file can replace it atomically and the old one is never lost.
-fn back_up(path: &Path, now: OffsetDateTime) -> Result<PathBuf> {
-    let stamp = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
-    for attempt in 0..1000 {
-        let mut name = path.as_os_str().to_owned();
-        name.push(format!(".bak-{stamp}"));
-        if attempt > 0 {
-            name.push(format!("-{attempt}"));
-        }
-        let backup = PathBuf::from(name);
-        match fs::hard_link(path, &backup) {
-            Ok(()) => return Ok(backup),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(err) => {
-                return Err(err).with_context(|| format!("failed to back up {}", path.display()));
-            }
-        }
-    }
-    bail!("failed to find a free backup name for {}", path.display())
+/// Reads one of dockcert's own files (a file this run wrote, the inventory, a journal): never
+/// blocking, regular files only, with a cap far above any real size.
+fn read_own(path: &Path) -> io::Result<Vec<u8>> {
+    crate::bounded::read_capped(path, crate::bounded::MAX_STATE_SIZE)
 }
 
 /// An exclusive lock on a home directory, held until dropped.
@@ -540,12 +643,13 @@ pub struct Lock {
 }
 
 /// Takes the exclusive lock at `path` (created 0600, its directories 0700), waiting for another
-/// dockcert run on the same home to finish.
+/// dockcert run on the same home to finish. An advisory `flock`: the kernel releases it when its
+/// holder dies, however it dies, so a stale lock never blocks.
 pub fn lock(path: &Path) -> Result<Lock> {
     let parent = parent_of(path)?;
     check_directory_path(parent)?;
     // Directories made for the lock stay: they are the home the run is about to use.
-    create_dirs(parent, &mut Run::default(), true)?;
+    create_dirs(parent, &mut Vec::new(), true)?;
     let file = OpenOptions::new()
         .read(true)
         .write(true)

@@ -295,7 +295,7 @@ fn check_target(
 }
 
 fn check_daemon_json(path: &Path, host: Option<&str>, opts: &Options) -> Vec<Finding> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::bounded::read_to_string(path) {
         Ok(text) => text,
         Err(source) => {
             return vec![audit::load_error_finding(&load::LoadError::Io {
@@ -342,7 +342,7 @@ fn systemd_exec_start() -> Option<Vec<String>> {
         "/usr/lib/systemd/system/docker.service",
         "/etc/systemd/system/docker.service",
     ] {
-        if let Ok(text) = std::fs::read_to_string(unit) {
+        if let Ok(text) = crate::bounded::read_to_string(unit) {
             exec = discover::unit_exec_start(&text).or(exec);
         }
     }
@@ -350,7 +350,7 @@ fn systemd_exec_start() -> Option<Vec<String>> {
         let mut dropins: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         dropins.sort();
         for dropin in dropins {
-            if let Ok(text) = std::fs::read_to_string(&dropin)
+            if let Ok(text) = crate::bounded::read_to_string(&dropin)
                 && text.contains("ExecStart=")
             {
                 exec = discover::unit_exec_start(&text);

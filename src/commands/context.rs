@@ -79,7 +79,8 @@ pub fn create(args: &ContextCreateArgs, env: &Env, now: OffsetDateTime) -> Resul
         (&files.key, &copies.key),
     ] {
         let bytes = zeroize::Zeroizing::new(
-            std::fs::read(from).with_context(|| format!("failed to read {}", from.display()))?,
+            crate::bounded::read(from)
+                .with_context(|| format!("failed to read {}", from.display()))?,
         );
         // Copies, replaced without a backup beside them (the CLI warns about unknown files there).
         plan.add_state(to.clone(), bytes.to_vec(), 0o600);
@@ -95,11 +96,16 @@ pub fn create(args: &ContextCreateArgs, env: &Env, now: OffsetDateTime) -> Resul
     // The inventory records the copies, so that renewal refreshes them.
     // (Only when there is a dockcert home: certificates made elsewhere leave no trace of dockcert.)
     let home = Home::resolve(args.home.home.as_deref(), env.dockcert_home.as_deref())?;
-    let _lock = if home.inventory_path().exists() {
+    let _lock = if home.root().is_dir() {
         Some(home.lock()?)
     } else {
         None
     };
+    // The context's files and the inventory, one transaction journaled in the home when there is
+    // one (certificates made elsewhere leave no trace of dockcert).
+    if home.root().is_dir() {
+        plan.journal_in(home.journal_dir());
+    }
     let mut inventory = home.read_inventory()?;
     let mut recorded = false;
     if let Some(record) = inventory
@@ -129,7 +135,7 @@ pub fn create(args: &ContextCreateArgs, env: &Env, now: OffsetDateTime) -> Resul
 
 /// `config.json` with `currentContext` set, every other key kept in its order.
 fn with_current_context(path: &std::path::Path, name: &str) -> Result<String> {
-    let mut config = match std::fs::read_to_string(path) {
+    let mut config = match crate::bounded::read_to_string(path) {
         Ok(text) => serde_json::from_str::<serde_json::Value>(&text).with_context(|| {
             format!(
                 "{} is not valid JSON; fix it or move it away",

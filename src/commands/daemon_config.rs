@@ -63,7 +63,17 @@ pub fn run(args: &DaemonConfigArgs, env: &Env, now: OffsetDateTime) -> Result<Da
 
     let mut written = Vec::new();
     if args.apply {
-        let mut plan = Plan::default();
+        // Journaled in the home when there is one (the daemon's files usually live there).
+        let _lock = if home.root().is_dir() {
+            Some(home.lock()?)
+        } else {
+            None
+        };
+        let mut plan = if home.root().is_dir() {
+            home.plan()
+        } else {
+            Plan::default()
+        };
         plan.add(config_path.clone(), text.as_bytes(), 0o644);
         if let Some((path, contents)) = &drop_in {
             plan.add(path.clone(), contents.as_bytes(), 0o644);
@@ -92,7 +102,7 @@ fn check_host(host: &str) -> Result<()> {
 }
 
 fn read_config(path: &Path) -> Result<Option<Value>> {
-    match std::fs::read_to_string(path) {
+    match crate::bounded::read_to_string(path) {
         Ok(text) if text.trim().is_empty() => Ok(None),
         Ok(text) => {
             let value: Value = serde_json::from_str(&text).map_err(|err| {
@@ -249,7 +259,7 @@ fn validate(text: &str, merged: &Value, files: &TlsFiles) -> Result<String> {
         }
     }
     for path in [&files.ca, &files.cert, &files.key] {
-        std::fs::File::open(path)
+        crate::bounded::open(path)
             .with_context(|| format!("dockerd would not be able to read {}", path.display()))?;
     }
     let version = match help {

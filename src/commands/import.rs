@@ -14,7 +14,7 @@ use crate::keycrypt;
 use crate::load::{self, LoadError};
 use crate::pki::Ca;
 use crate::report::ImportReport;
-use crate::store::{self, CERT_MODE, KEY_MODE, Plan};
+use crate::store::{self, CERT_MODE, KEY_MODE};
 
 /// Runs `import-ca`.
 pub fn run(args: &ImportArgs, env: &Env, now: OffsetDateTime) -> Result<ImportReport> {
@@ -30,7 +30,7 @@ pub fn run(args: &ImportArgs, env: &Env, now: OffsetDateTime) -> Result<ImportRe
 
     let passphrase = args.home.passphrase();
     let bytes = zeroize::Zeroizing::new(
-        std::fs::read(&args.key)
+        crate::bounded::read(&args.key)
             .with_context(|| format!("failed to read {}", args.key.display()))?,
     );
     let mut secret = None;
@@ -75,7 +75,7 @@ pub fn run(args: &ImportArgs, env: &Env, now: OffsetDateTime) -> Result<ImportRe
         );
     }
     let mut inventory = home.read_inventory()?;
-    let mut plan = Plan::default();
+    let mut plan = home.plan();
     plan.add(home.ca_cert(), cert_pem.as_bytes(), CERT_MODE);
     plan.add(home.ca_key(), stored_key.as_bytes(), KEY_MODE);
     let superseded: Vec<String> = inventory

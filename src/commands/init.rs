@@ -14,7 +14,7 @@ use crate::inventory::{Location, Record};
 use crate::names::{self, San};
 use crate::pki::{self, CertSpec, MAX_DAYS, Role, Serial, Validity};
 use crate::report::{CertEntry, Conversion, EnvVar, FileEntry, InitReport};
-use crate::store::{self, CERT_MODE, KEY_MODE, Plan};
+use crate::store::{self, CERT_MODE, KEY_MODE};
 
 /// Which PEM of the set a file holds.
 #[derive(Clone, Copy)]
@@ -134,6 +134,13 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
         (client.key.clone(), Part::ClientKey, "client: client key"),
     ]);
     let targets: Vec<PathBuf> = files.iter().map(|(path, _, _)| path.clone()).collect();
+    // An interrupted run is recovered before the files are checked (only when there is a journal:
+    // a refused init leaves no trace).
+    let early_lock = if home.journal_dir().is_dir() {
+        Some(home.lock()?)
+    } else {
+        None
+    };
     // Refuse before the slow part (RSA key generation); apply() checks again just before writing.
     store::check_targets(&targets, args.force)?;
     let passphrase = if args.encrypt_ca_key {
@@ -144,7 +151,10 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     } else {
         None
     };
-    let _lock = home.lock()?;
+    let _lock = match early_lock {
+        Some(lock) => lock,
+        None => home.lock()?,
+    };
     let mut inventory = home.read_inventory()?;
 
     let mut keys = args.key_type.generate_many(3)?.into_iter();
@@ -183,7 +193,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
         }
         None => ca_issued.key_pem.clone(),
     };
-    let mut plan = Plan::default();
+    let mut plan = home.plan();
     for (path, part, _) in &files {
         let (contents, mode) = match part {
             Part::CaCert => (&ca_issued.cert_pem, CERT_MODE),

@@ -19,11 +19,18 @@ pub fn run(args: &InspectArgs, now: OffsetDateTime) -> Result<Inspection> {
     let (label, bytes) = if stdin {
         let mut bytes = Vec::new();
         std::io::stdin()
+            .take(crate::bounded::MAX_FILE_SIZE + 1)
             .read_to_end(&mut bytes)
             .context("failed to read standard input")?;
+        if bytes.len() as u64 > crate::bounded::MAX_FILE_SIZE {
+            anyhow::bail!(
+                "standard input holds more than 1 MiB, far more than any certificate or key; \
+                 dockcert does not read it"
+            );
+        }
         (PathBuf::from("(standard input)"), bytes)
     } else {
-        let bytes = std::fs::read(&args.file)
+        let bytes = crate::bounded::read(&args.file)
             .with_context(|| format!("cannot read {}", args.file.display()))?;
         (args.file.clone(), bytes)
     };

@@ -14,7 +14,7 @@ use crate::inventory::{Inventory, Location, Record};
 use crate::names::{self, San};
 use crate::pki::{Ca, CertSpec, Issued, KeyType, MAX_DAYS, Role, Serial, Validity};
 use crate::report::{CertEntry, FileEntry, IssueReport};
-use crate::store::{self, CERT_MODE, KEY_MODE, Plan};
+use crate::store::{self, CERT_MODE, KEY_MODE};
 
 /// Validity of an issued certificate when --days is not given.
 pub const DEFAULT_DAYS: i64 = 365;
@@ -288,12 +288,13 @@ fn issue(
     store::check_targets(&targets, common.force)?;
 
     let issued = sign_all(&ca, &jobs, now, &inventory)?;
-    let mut plan = Plan::default();
+    let mut plan = home.plan();
     for (job, cert) in jobs.iter().zip(&issued) {
         let files = job.layout().files_in(&job.dir);
         plan.add(files.ca, ca_pem.as_bytes(), CERT_MODE);
         plan.add(files.cert, cert.cert_pem.as_bytes(), CERT_MODE);
         plan.add(files.key, cert.key_pem.as_bytes(), KEY_MODE);
+        inventory.overwritten(&job.dir, &cert.spec.serial.hex());
         inventory.add(Record::new(
             cert,
             vec![Location::docker(job.layout(), job.dir.clone())],

@@ -11,6 +11,18 @@ use crate::report::{ListEntry, ListReport};
 /// Runs `list`.
 pub fn run(args: &ListArgs, env: &Env, now: OffsetDateTime) -> Result<ListReport> {
     let home = Home::resolve(args.home.home.as_deref(), env.dockcert_home.as_deref())?;
+    // The lock (an existing home only: list never creates one) recovers an interrupted run
+    // first, so that the list always agrees with the disk. A home we cannot write to (another
+    // user's, a read-only mount) is still listed when there is nothing to recover.
+    let _lock = if home.root().is_dir() {
+        match home.lock() {
+            Ok(lock) => Some(lock),
+            Err(_) if !home.journal_dir().exists() => None,
+            Err(err) => return Err(err),
+        }
+    } else {
+        None
+    };
     let inventory = home.read_inventory()?;
     let certificates = inventory
         .certificates

@@ -52,7 +52,7 @@ pub fn run(args: &RenewArgs, env: &Env, now: OffsetDateTime) -> Result<RenewRepo
         return Ok(report);
     }
     let ca = home.read_ca(&args.home.passphrase())?;
-    let mut plan = Plan::default();
+    let mut plan = home.plan();
     let outcome = reissue(&ca, &due, &mut inventory, &mut plan, now, args.dry_run)?;
     report.renewed = outcome.renewed;
     report.restart = outcome.restart;

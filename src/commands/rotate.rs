@@ -20,7 +20,7 @@ use crate::home::{Home, Phase, Rotation};
 use crate::inventory::{Inventory, Location, Record};
 use crate::pki::{self, CertSpec, MAX_DAYS, Role, Validity};
 use crate::report::RotateReport;
-use crate::store::{self, CERT_MODE, KEY_MODE, Plan};
+use crate::store::{self, CERT_MODE, KEY_MODE};
 
 /// Runs `rotate-ca`.
 pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateReport> {
@@ -64,7 +64,7 @@ pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateRe
             .filter(|r| matches!(r.role(), Some(Role::Server | Role::Client)))
             .cloned()
             .collect();
-        let mut plan = Plan::default();
+        let mut plan = home.plan();
         let done = reissue(&ca, &leaves, &mut inventory, &mut plan, now, false)?;
         report.renewed = done.renewed;
         rotation.phase = Phase::Reissued;
@@ -82,9 +82,9 @@ pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateRe
             });
         };
         report.step = "finish".to_string();
-        let new_ca = std::fs::read_to_string(home.ca_cert())
+        let new_ca = crate::bounded::read_to_string(home.ca_cert())
             .with_context(|| format!("failed to read {}", home.ca_cert().display()))?;
-        let mut plan = Plan::default();
+        let mut plan = home.plan();
         for (layout, dir) in &dirs {
             let path = dir.join("ca.pem");
             add_for_layout(
@@ -126,10 +126,10 @@ fn begin(
     report.step = "begin".to_string();
     // The current CA must be usable: it is what everyone trusts until the end of the rotation.
     home.read_ca(&args.home.passphrase())?;
-    let old_cert = std::fs::read_to_string(home.ca_cert())
+    let old_cert = crate::bounded::read_to_string(home.ca_cert())
         .with_context(|| format!("failed to read {}", home.ca_cert().display()))?;
     let old_key = zeroize::Zeroizing::new(
-        std::fs::read_to_string(home.ca_key())
+        crate::bounded::read_to_string(home.ca_key())
             .with_context(|| format!("failed to read {}", home.ca_key().display()))?,
     );
     let old_serial = pem::parse(&old_cert)
@@ -164,7 +164,7 @@ fn begin(
 
     let archive = home.root().join("ca").join("archive");
     let old_key_archive = archive.join(format!("{old_serial}-ca-key.pem"));
-    let mut plan = Plan::default();
+    let mut plan = home.plan();
     plan.add(
         archive.join(format!("{old_serial}-ca.pem")),
         old_cert.as_bytes(),

@@ -2,9 +2,12 @@
 //! pointed at temporary directories, and the real openssl, docker CLI and dockerd as peers.
 
 mod audit;
+mod crash;
 mod dockerd;
 mod doctor;
+mod faults;
 mod helpers;
+mod hostile;
 mod init;
 mod lifecycle;
 mod openssl;
