@@ -19,6 +19,7 @@ pub mod keycrypt;
 pub mod load;
 pub mod localnames;
 pub mod names;
+pub mod net;
 pub mod passphrase;
 pub mod pki;
 pub mod report;

@@ -1,0 +1,389 @@
+//! When Docker accepts a daemon's chain, would the daemon's other clients? Three families are
+//! judged, each by its own rules, so that `verify` can warn before they break:
+//!
+//! - OpenSSL with its default rules: the Python docker SDK, docker-compose v1, Ansible's docker
+//!   modules and curl. OpenSSL picks an issuer by name *and* authority key identifier
+//!   (`X509_check_akid` in `crypto/x509/v3_purp.c`), and its `sslserver` purpose requires a leaf
+//!   keyUsage, when present, to allow digitalSignature, keyEncipherment or keyAgreement.
+//! - OpenSSL with `X509_V_FLAG_X509_STRICT`, which Python 3.13's `ssl.create_default_context()`
+//!   sets: the RFC 5280 profile checks of `check_chain_extensions` in `crypto/x509/x509_vfy.c`
+//!   (OpenSSL 3.0), which apply to chains of two or more certificates only.
+//! - rustls-webpki, as rustls-based clients use it.
+//!
+//! Pure: DER in, findings (warnings) out.
+
+use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
+use std::time::Duration;
+use time::OffsetDateTime;
+use x509_parser::extensions::ParsedExtension;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::finding::Finding;
+
+const OPENSSL_CLIENTS: &str = "OpenSSL-based clients (the Python docker SDK, docker-compose v1, Ansible's docker modules, curl)";
+const STRICT_CLIENTS: &str = "OpenSSL in strict mode (X509_STRICT, which Python 3.13's \
+                              ssl.create_default_context() turns on)";
+const RUSTLS_CLIENTS: &str = "rustls-based clients (e.g. Rust programs using bollard with rustls)";
+
+/// The facts of one certificate these rules look at.
+struct Facts<'a> {
+    der: &'a [u8],
+    cert: X509Certificate<'a>,
+}
+
+impl<'a> Facts<'a> {
+    fn parse(der: &'a [u8]) -> Option<Facts<'a>> {
+        let (_, cert) = X509Certificate::from_der(der).ok()?;
+        Some(Facts { der, cert })
+    }
+
+    fn subject(&self) -> String {
+        self.cert.subject().to_string()
+    }
+
+    fn is_ca(&self) -> bool {
+        self.basic_constraints().is_some_and(|(ca, _, _)| ca)
+    }
+
+    /// (cA, pathLen present, critical)
+    fn basic_constraints(&self) -> Option<(bool, bool, bool)> {
+        self.cert
+            .extensions()
+            .iter()
+            .find_map(|ext| match ext.parsed_extension() {
+                ParsedExtension::BasicConstraints(bc) => {
+                    Some((bc.ca, bc.path_len_constraint.is_some(), ext.critical))
+                }
+                _ => None,
+            })
+    }
+
+    fn key_usage(&self) -> Option<x509_parser::extensions::KeyUsage> {
+        self.cert
+            .extensions()
+            .iter()
+            .find_map(|ext| match ext.parsed_extension() {
+                ParsedExtension::KeyUsage(ku) => Some(*ku),
+                _ => None,
+            })
+    }
+
+    /// (key identifier, critical) of the authority key identifier.
+    fn aki(&self) -> Option<(Option<Vec<u8>>, bool)> {
+        self.cert
+            .extensions()
+            .iter()
+            .find_map(|ext| match ext.parsed_extension() {
+                ParsedExtension::AuthorityKeyIdentifier(aki) => Some((
+                    aki.key_identifier.as_ref().map(|k| k.0.to_vec()),
+                    ext.critical,
+                )),
+                _ => None,
+            })
+    }
+
+    /// (key identifier, critical) of the subject key identifier.
+    fn ski(&self) -> Option<(Vec<u8>, bool)> {
+        self.cert
+            .extensions()
+            .iter()
+            .find_map(|ext| match ext.parsed_extension() {
+                ParsedExtension::SubjectKeyIdentifier(ski) => Some((ski.0.to_vec(), ext.critical)),
+                _ => None,
+            })
+    }
+
+    fn self_issued(&self) -> bool {
+        self.cert.subject().as_raw() == self.cert.issuer().as_raw()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Where OpenSSL finds a CA by name whose key identifier does not fit: the child's index in the
+/// chain, the key identifier it names, and the CAs of that name.
+type AkiMismatch<'a> = (usize, Vec<u8>, Vec<&'a Facts<'a>>);
+
+/// The chain OpenSSL would build: from the leaf, issuers by name among the intermediates and the
+/// roots, preferring one whose SKI matches the child's AKI. Stops at a root or a self-issued
+/// certificate. Also returns the first link where a name matched but no key identifier did.
+fn openssl_chain<'a>(
+    leaf: &'a Facts<'a>,
+    intermediates: &'a [Facts<'a>],
+    roots: &'a [Facts<'a>],
+) -> (Vec<&'a Facts<'a>>, Option<AkiMismatch<'a>>) {
+    let mut chain = vec![leaf];
+    let mut mismatch = None;
+    if roots.iter().any(|r| r.der == leaf.der) {
+        return (chain, None);
+    }
+    let mut current = leaf;
+    while chain.len() < 10 {
+        if current.self_issued() && chain.len() > 1 {
+            break;
+        }
+        let by_name: Vec<&Facts<'a>> = roots
+            .iter()
+            .chain(intermediates)
+            .filter(|c| c.cert.subject().as_raw() == current.cert.issuer().as_raw())
+            .filter(|c| c.der != current.der)
+            .collect();
+        if by_name.is_empty() {
+            break;
+        }
+        let wanted = current.aki().and_then(|(keyid, _)| keyid);
+        let fits = |c: &&Facts<'a>| match (&wanted, c.ski()) {
+            (Some(want), Some((have, _))) => *want == have,
+            _ => true,
+        };
+        let Some(next) = by_name.iter().copied().find(fits) else {
+            if mismatch.is_none() {
+                mismatch = Some((chain.len() - 1, wanted.unwrap_or_default(), by_name));
+            }
+            break;
+        };
+        chain.push(next);
+        if roots.iter().any(|r| r.der == next.der) {
+            break;
+        }
+        current = next;
+    }
+    (chain, mismatch)
+}
+
+/// Warnings for the daemon's chain (`leaf`, `intermediates` as presented, `roots` = the client's
+/// ca.pem) that Docker accepted: what other clients would refuse, and why.
+pub fn judge_server_chain(
+    leaf: &[u8],
+    intermediates: &[&[u8]],
+    roots: &[&[u8]],
+    host: &str,
+    now: OffsetDateTime,
+    subject: &str,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let Some(leaf_facts) = Facts::parse(leaf) else {
+        return out;
+    };
+    let inter: Vec<Facts<'_>> = intermediates
+        .iter()
+        .filter_map(|d| Facts::parse(d))
+        .collect();
+    let anchors: Vec<Facts<'_>> = roots.iter().filter_map(|d| Facts::parse(d)).collect();
+    let (chain, mismatch) = openssl_chain(&leaf_facts, &inter, &anchors);
+
+    // OpenSSL default rules.
+    let mut openssl = Vec::new();
+    if let Some((index, keyid, candidates)) = &mismatch {
+        let child = chain[*index];
+        let mut why = format!(
+            "the authority key identifier of {} ({}) matches the subject key identifier of no CA named {}",
+            child.subject(),
+            hex(keyid),
+            child.cert.issuer()
+        );
+        for candidate in candidates {
+            if let Some((ski, _)) = candidate.ski() {
+                why.push_str(&format!(" (that CA's is {})", hex(&ski)));
+            }
+        }
+        why.push_str(", so OpenSSL finds no issuer: \"unable to get local issuer certificate\"");
+        openssl.push(why);
+    }
+    if let Some(ku) = leaf_facts.key_usage()
+        && !(ku.digital_signature() || ku.key_encipherment() || ku.key_agreement())
+    {
+        openssl.push(format!(
+            "the daemon's certificate has a keyUsage ({ku}) without digitalSignature, keyEncipherment or \
+             keyAgreement, so OpenSSL refuses it for a TLS server: \"unsupported certificate purpose\""
+        ));
+    }
+    for why in openssl {
+        out.push(
+            Finding::warning(
+                "other-clients-openssl",
+                subject,
+                format!("Docker accepts this daemon, but {OPENSSL_CLIENTS} will refuse it: {why}"),
+            )
+            .with_fix(
+                "re-issue the daemon's certificate from your CA so that its authority key identifier \
+                 and key usage are right (or `dockcert import-ca` then `dockcert issue server …`)",
+            ),
+        );
+    }
+
+    // OpenSSL X509_STRICT: only for chains of two or more certificates (RFC 6818 §2 exempts a
+    // self-signed end entity).
+    if chain.len() > 1 && mismatch.is_none() {
+        let mut strict = Vec::new();
+        let last = chain.len() - 1;
+        for (i, cert) in chain.iter().enumerate() {
+            let who = if i == 0 {
+                "the daemon's certificate".to_string()
+            } else {
+                format!("the CA {}", cert.subject())
+            };
+            let ca = cert.is_ca();
+            if let Some((_, pathlen, _)) = cert.basic_constraints()
+                && pathlen
+                && !ca
+            {
+                strict.push(format!("{who} has a path length but is not a CA"));
+            }
+            if let Some((true, _, false)) = cert.basic_constraints() {
+                strict.push(format!(
+                    "{who} is a CA whose basicConstraints are not critical"
+                ));
+            }
+            match (ca, cert.key_usage()) {
+                (true, None) => strict.push(format!("{who} is a CA without a keyUsage")),
+                (false, Some(ku)) if ku.key_cert_sign() => strict.push(format!(
+                    "{who} may sign certificates (keyCertSign) but is not a CA"
+                )),
+                _ => {}
+            }
+            if cert.cert.issuer().iter_attributes().next().is_none() {
+                strict.push(format!("{who} has an empty issuer name"));
+            }
+            if let Some((_, true)) = cert.aki() {
+                strict.push(format!("{who} has a critical authority key identifier"));
+            }
+            if let Some((_, true)) = cert.ski() {
+                strict.push(format!("{who} has a critical subject key identifier"));
+            }
+            if cert.cert.version().0 >= 2 {
+                if i < last && cert.aki().is_none() {
+                    strict.push(format!("{who} has no authority key identifier"));
+                }
+                if ca && cert.ski().is_none() {
+                    strict.push(format!("{who} is a CA without a subject key identifier"));
+                }
+            } else if !cert.cert.extensions().is_empty() {
+                strict.push(format!("{who} is a v1 or v2 certificate with extensions"));
+            }
+        }
+        if !strict.is_empty() {
+            out.push(
+                Finding::warning(
+                    "other-clients-strict",
+                    subject,
+                    format!(
+                        "Docker accepts this daemon, but {STRICT_CLIENTS} will refuse it: {}",
+                        strict.join("; ")
+                    ),
+                )
+                .with_fix(
+                    "re-issue the certificates to the RFC 5280 profile (`dockcert audit --strict` lists \
+                     what to change; `dockcert init` makes such a set)",
+                ),
+            );
+        }
+    }
+
+    if let Some(why) = webpki_refusal(leaf, intermediates, roots, host, now) {
+        out.push(
+            Finding::warning(
+                "other-clients-rustls",
+                subject,
+                format!("Docker accepts this daemon, but {RUSTLS_CLIENTS} will refuse it: {why}"),
+            )
+            .with_fix("`dockcert audit --strict` lists what rustls-webpki enforces; a set made by `dockcert init` passes it"),
+        );
+    }
+    out
+}
+
+/// rustls-webpki's reason to refuse the chain, in words, or `None` when it accepts.
+fn webpki_refusal(
+    leaf: &[u8],
+    intermediates: &[&[u8]],
+    roots: &[&[u8]],
+    host: &str,
+    now: OffsetDateTime,
+) -> Option<String> {
+    let anchors: Vec<TrustAnchor<'_>> = roots
+        .iter()
+        .filter_map(|r| {
+            webpki::anchor_from_trusted_cert(&CertificateDer::from(*r))
+                .ok()
+                .map(|a| a.to_owned())
+        })
+        .collect();
+    let inter: Vec<CertificateDer<'_>> = intermediates
+        .iter()
+        .map(|c| CertificateDer::from(*c))
+        .collect();
+    let leaf_der = CertificateDer::from(leaf);
+    let time = UnixTime::since_unix_epoch(Duration::from_secs(
+        now.unix_timestamp().max(0).unsigned_abs(),
+    ));
+    let result = webpki::EndEntityCert::try_from(&leaf_der).and_then(|ee| {
+        ee.verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &anchors,
+            &inter,
+            time,
+            webpki::KeyUsage::server_auth(),
+            None,
+            None,
+        )?;
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|_| webpki::Error::MalformedDnsIdentifier)?;
+        ee.verify_is_valid_for_subject_name(&name)
+    });
+    result.err().map(|err| webpki_words(&err))
+}
+
+/// rustls-webpki's error as a sentence.
+pub fn webpki_words(err: &webpki::Error) -> String {
+    use webpki::Error as E;
+    match err {
+        E::CaUsedAsEndEntity => {
+            "the daemon's certificate is a CA certificate (basicConstraints CA:TRUE), which they never accept as a server certificate".into()
+        }
+        E::UnsupportedCertVersion => {
+            "a certificate in the chain is X.509 v1 or v2, and they accept only v3 below the root".into()
+        }
+        E::UnknownIssuer => {
+            "they find no path to ca.pem: a certificate pinned in ca.pem must be a v3 self-signed non-CA \
+             certificate for them, and a CA's own validity, constraints and key usage are not what they look at"
+                .into()
+        }
+        E::UnsupportedCriticalExtension => {
+            "a certificate carries a critical extension they do not handle (e.g. a critical authority or \
+             subject key identifier, or critical certificate policies)"
+                .into()
+        }
+        E::CertNotValidForName(_) | E::MalformedDnsIdentifier => {
+            "the host name does not match by their rules (they accept no two-label wildcard such as \
+             *.localhost, no SAN ending in a dot, and IPv4 only as an IPv4 SAN)"
+                .into()
+        }
+        E::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
+        | E::UnsupportedSignatureAlgorithmContext(_)
+        | E::InvalidSignatureForPublicKey => {
+            "a signature or key is outside what they support (RSA below 2048 bits, SHA-1, P-224 …)".into()
+        }
+        E::RequiredEkuNotFoundContext(_) => {
+            "the extended key usage does not allow TLS server authentication by their rules (they do not \
+             honour anyExtendedKeyUsage)"
+                .into()
+        }
+        E::NameConstraintViolation => {
+            "a name in the chain is outside a CA's name constraints by their rules".into()
+        }
+        E::MaximumPathDepthExceeded | E::MaximumPathBuildCallsExceeded => {
+            "the chain has more than six intermediates".into()
+        }
+        E::BadDer | E::BadDerTime | E::TrailingData(_) => {
+            "a certificate's encoding is not what they accept (e.g. issuer or subject unique IDs)".into()
+        }
+        _ => "rustls-webpki refuses the chain".into(),
+    }
+}
