@@ -25,6 +25,7 @@ pub mod pki;
 pub mod report;
 pub mod store;
 pub mod verify;
+pub mod x509;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
