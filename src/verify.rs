@@ -25,7 +25,7 @@ use crate::load::{self, CertFile, KeyFile, LoadError};
 use crate::net::docker_verifier::DockerServerVerifier;
 use crate::net::not_tls;
 use crate::net::rsa_legacy;
-use crate::net::verdict::{self, Purpose};
+use crate::x509::goverify::{self as verdict, Purpose};
 
 /// The client's files, loaded (each may have failed to parse).
 pub struct Loaded {
@@ -258,14 +258,7 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 
 /// Whether a rejection means "no path to these roots" (rather than a fault of the certificate).
 fn is_unknown_authority(code: &str) -> bool {
-    matches!(
-        code,
-        "unknown-authority"
-            | "unknown-ca"
-            | "unknown-issuer"
-            | "no-path"
-            | "unknown-authority-error"
-    )
+    matches!(code, "unknown-authority" | "no-usable-root")
 }
 
 /// The client chain as dockerd judges it (Go, clientAuth) against the client's own ca.pem. The
@@ -323,16 +316,19 @@ fn client_chain_finding(
             ca_summaries,
         ));
     }
-    let releases: Vec<String> = rejections
-        .iter()
-        .map(|(release, why)| format!("{release}: {}", why.message))
-        .collect();
+    // Each message names its Go release; the same reason from both is said once.
+    let mut releases: Vec<String> = Vec::new();
+    for (_, why) in &rejections {
+        if !releases.contains(&why.message) {
+            releases.push(why.message.clone());
+        }
+    }
     Finding::error(
         "client-cert-invalid",
         name(&files.cert),
         format!(
             "dockerd refuses this client certificate: {}",
-            releases.join("; ")
+            releases.join(" ")
         ),
     )
     .with_fix(REISSUE_CLIENT)
@@ -1004,21 +1000,19 @@ fn diagnose_rejection(
         .iter()
         .map(|(_, code, _)| *code)
         .collect();
-    let all = |wanted: &[&str]| codes.iter().all(|c| wanted.contains(c));
-    let as_webpki = if all(&[
-        "unknown-authority",
-        "unknown-ca",
-        "unknown-issuer",
-        "no-path",
-    ]) {
+    let all = |wanted: &str| codes.iter().all(|c| *c == wanted);
+    let leaf = presented.first();
+    // The codes `verify` has always used, where the reason is about the daemon's own certificate
+    // (an expired root is not "the daemon's certificate expired").
+    let as_webpki = if all("unknown-authority") {
         Some(CertificateError::UnknownIssuer)
-    } else if all(&["hostname", "host-mismatch", "name-mismatch"]) {
+    } else if all("host-not-covered") {
         Some(CertificateError::NotValidForName)
-    } else if all(&["expired"]) {
+    } else if all("expired") && leaf.is_some_and(|c| now > c.not_after) {
         Some(CertificateError::Expired)
-    } else if all(&["not-yet-valid"]) {
+    } else if all("not-yet-valid") && leaf.is_some_and(|c| now < c.not_before) {
         Some(CertificateError::NotValidYet)
-    } else if all(&["incompatible-usage", "eku", "wrong-eku"]) {
+    } else if all("wrong-eku") && leaf.is_some_and(|c| !c.server_auth) {
         Some(CertificateError::InvalidPurpose)
     } else {
         None
@@ -1029,20 +1023,23 @@ fn diagnose_rejection(
             let (release, _, message) = &verdict.rejections[0];
             finding
                 .details
-                .push(format!("refused by {release} only: {message}"));
+                .push(format!("only {release} refuses it: {message}"));
         }
         return finding;
     }
+    // Each message names its Go release; the same reason from both is said once.
     let mut by_release: Vec<String> = Vec::new();
-    for (release, _, message) in &verdict.rejections {
-        by_release.push(format!("{release}: {message}"));
+    for (_, _, message) in &verdict.rejections {
+        if !by_release.contains(message) {
+            by_release.push(message.clone());
+        }
     }
     Finding::error(
         "server-cert-invalid",
         host.url(),
         format!(
             "Docker refuses the daemon's certificate: {}",
-            by_release.join("; ")
+            by_release.join(" ")
         ),
     )
     .with_details(chain_details(

@@ -19,8 +19,8 @@ use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::chain_recorder::{Recorder, ServerVerdict, record};
-use crate::net::verdict::{self, Purpose};
 use crate::net::{other_clients, rsa_legacy};
+use crate::x509::goverify::{self as verdict, Purpose};
 
 /// Docker's verdict as a rustls verifier.
 #[derive(Debug)]

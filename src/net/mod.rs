@@ -5,4 +5,3 @@ pub mod docker_verifier;
 pub mod not_tls;
 pub mod other_clients;
 pub mod rsa_legacy;
-pub mod verdict;
