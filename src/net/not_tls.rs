@@ -89,11 +89,14 @@ pub fn describe(first: &[u8]) -> Option<NotTls> {
     })
 }
 
-/// `bytes` with every non-printable byte as `\xNN` (CR and LF as `\r`, `\n`), cut after `max`
-/// characters with an ellipsis.
+/// `bytes` with every non-printable byte as `\xNN` (CR and LF as `\r`, `\n`) and runs of spaces
+/// (an HTML page's indentation) as one, cut after `max` characters with an ellipsis.
 pub fn printable(bytes: &[u8], max: usize) -> String {
     let mut out = String::new();
-    for &b in bytes {
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b' ' && i > 0 && bytes[i - 1] == b' ' {
+            continue;
+        }
         let piece = match b {
             b'\r' => "\\r".to_string(),
             b'\n' => "\\n".to_string(),
@@ -154,5 +157,6 @@ mod tests {
         assert_eq!(random.what, "bytes that are not a TLS record");
         assert_eq!(random.shown, "\\x00\\xffA\\x7f");
         assert_eq!(printable(&[b'a'; 100], 10), "aaaaaaaaaa…");
+        assert_eq!(printable(b"<html>\n    <head>", 60), "<html>\\n <head>");
     }
 }

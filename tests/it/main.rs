@@ -2,6 +2,7 @@
 //! pointed at temporary directories, and the real openssl, docker CLI and dockerd as peers.
 
 mod audit;
+mod docker_verdict;
 mod dockerd;
 mod helpers;
 mod init;
