@@ -102,7 +102,45 @@ pub struct Options {
     pub warn_days: i64,
 }
 
-/// Every stable finding code with its severity, for the README and the tests.
+/// The RFC 5280 profile (`audit --strict`): codes that are warnings by default, because Docker
+/// (Go) accepts what they describe, and errors under `--strict`, because RFC 5280 path validation
+/// as `openssl verify -x509_strict` and rustls-webpki apply it refuses it. `v1-ca` is such a
+/// warning only for a v1 root (Go accepts it; as an intermediate Go refuses it: an error).
+pub const STRICT_PROFILE: &[&str] = &[
+    "bad-serial",
+    "v1-cert",
+    "v1-ca",
+    "aki-missing",
+    "ski-missing",
+    "empty-name",
+    "basic-constraints-not-critical",
+    "extension-criticality",
+    "leaf-is-ca",
+];
+
+/// Which rules a verdict follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// What Docker (Go, every release Docker ships with) accepts; RFC 5280-only rules warn.
+    #[default]
+    Docker,
+    /// RFC 5280 as strict verifiers apply it: [`STRICT_PROFILE`] warnings become errors.
+    Strict,
+}
+
+/// Applies `profile` to findings made under the Docker profile.
+pub fn apply_profile(findings: &mut [Finding], profile: Profile) {
+    if profile == Profile::Strict {
+        for finding in findings {
+            if finding.severity == Severity::Warning && STRICT_PROFILE.contains(&finding.code) {
+                finding.severity = Severity::Error;
+            }
+        }
+    }
+}
+
+/// Every stable finding code with its severity under the Docker profile, for the README and the
+/// tests ([`STRICT_PROFILE`] lists those that `--strict` makes errors).
 pub const CODES: &[(&str, Severity)] = &[
     ("file-missing", Severity::Error),
     ("file-malformed", Severity::Error),
@@ -118,21 +156,21 @@ pub const CODES: &[(&str, Severity)] = &[
     ("key-encrypted", Severity::Error),
     ("weak-signature", Severity::Error),
     ("weak-key", Severity::Error),
-    ("bad-serial", Severity::Error),
+    ("bad-serial", Severity::Warning),
     ("unknown-critical-extension", Severity::Error),
     ("issuer-not-ca", Severity::Error),
     ("issuer-no-keycertsign", Severity::Error),
     ("path-length", Severity::Error),
     ("name-constraints", Severity::Error),
     ("v1-ca", Severity::Error),
-    ("v1-cert", Severity::Error),
-    ("aki-missing", Severity::Error),
-    ("ski-missing", Severity::Error),
+    ("v1-cert", Severity::Warning),
+    ("aki-missing", Severity::Warning),
+    ("ski-missing", Severity::Warning),
     ("key-id-critical", Severity::Error),
-    ("empty-name", Severity::Error),
-    ("basic-constraints-not-critical", Severity::Error),
+    ("empty-name", Severity::Warning),
+    ("basic-constraints-not-critical", Severity::Warning),
     ("leaf-keycertsign", Severity::Error),
-    ("extension-criticality", Severity::Error),
+    ("extension-criticality", Severity::Warning),
     ("chain-invalid", Severity::Error),
     ("key-readable", Severity::Error),
     ("daemon-tcp-no-tlsverify", Severity::Error),
@@ -303,12 +341,12 @@ pub fn audit_chain(input: &ChainIn, opts: &Options) -> Vec<Finding> {
             lint_chain_eku(node, input.purpose, &mut out);
         } else if node.cert.version() != X509Version::V3 {
             out.push(
-                Finding::error(
+                Finding::warning(
                     "v1-cert",
                     &node.label,
                     format!(
-                        "is an X.509 v{} certificate; rustls and RFC 5280 path validation need v3 \
-                         (and v1 cannot carry SANs or EKU)",
+                        "is an X.509 v{} certificate: Docker (Go) accepts it, but rustls and RFC 5280 \
+                         path validation need v3 (and v1 cannot carry SANs or EKU)",
                         node.cert.version().0 + 1
                     ),
                 )
@@ -639,11 +677,13 @@ fn lint_serial(node: &Node<'_>, out: &mut Vec<Finding>) {
     };
     if let Some(problem) = problem {
         out.push(
-            Finding::error(
+            Finding::warning(
                 "bad-serial",
                 &node.label,
                 format!(
-                    "its serial number {problem} (RFC 5280 4.1.2.2; Go rejects negative serials)"
+                    "its serial number {problem}: Docker accepts it (the docker CLI 28 is built to \
+                     allow negative serials), but RFC 5280 4.1.2.2 forbids it and Go 1.23+ programs \
+                     with default settings refuse negative ones"
                 ),
             )
             .with_fix("issue it again with a positive random serial of at most 20 octets"),
@@ -692,20 +732,22 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
     });
     if !is_self_signed(cert) && !aki_has_key_id {
         out.push(
-            Finding::error(
+            Finding::warning(
                 "aki-missing",
                 &node.label,
-                "has no authorityKeyIdentifier keyIdentifier, which RFC 5280 4.2.1.1 requires in                  every certificate but a self-signed one",
+                "has no authorityKeyIdentifier keyIdentifier: Docker accepts that, but RFC 5280 \
+                 4.2.1.1 requires it in every certificate but a self-signed one",
             )
             .with_fix(fix),
         );
     }
     if is_ca && ski.is_none() {
         out.push(
-            Finding::error(
+            Finding::warning(
                 "ski-missing",
                 &node.label,
-                "is a CA certificate without subjectKeyIdentifier, which RFC 5280 4.2.1.2 requires",
+                "is a CA certificate without subjectKeyIdentifier: Docker accepts that, but RFC 5280 \
+                 4.2.1.2 requires it",
             )
             .with_fix(fix),
         );
@@ -719,7 +761,10 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
                 Finding::error(
                     "key-id-critical",
                     &node.label,
-                    format!("marks {name} critical, which RFC 5280 4.2.1.1/4.2.1.2 forbid"),
+                    format!(
+                        "marks {name} critical, which RFC 5280 4.2.1.1/4.2.1.2 forbid and the docker \
+                         CLI 28 (Go 1.24) refuses when it parses the certificate"
+                    ),
                 )
                 .with_fix(fix),
             );
@@ -739,7 +784,7 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
         };
         if let Some(rule) = rule.filter(|_| !ext.critical) {
             out.push(
-                Finding::error(
+                Finding::warning(
                     "extension-criticality",
                     &node.label,
                     format!("does not mark {rule} critical, as it must"),
@@ -750,7 +795,7 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
     }
     if cert.issuer().iter().next().is_none() {
         out.push(
-            Finding::error(
+            Finding::warning(
                 "empty-name",
                 &node.label,
                 "has an empty issuer name (RFC 5280 4.1.2.4)",
@@ -760,7 +805,7 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
     }
     if is_ca && cert.subject().iter().next().is_none() {
         out.push(
-            Finding::error(
+            Finding::warning(
                 "empty-name",
                 &node.label,
                 "is a CA with an empty subject name (RFC 5280 4.1.2.6)",
@@ -773,7 +818,7 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
         && !bc.critical
     {
         out.push(
-            Finding::error(
+            Finding::warning(
                 "basic-constraints-not-critical",
                 &node.label,
                 "is a CA whose basicConstraints is not marked critical (RFC 5280 4.2.1.9)",
@@ -842,18 +887,24 @@ fn lint_signature_algorithm(node: &Node<'_>, out: &mut Vec<Finding>) {
 fn lint_issuer(node: &Node<'_>, depth: usize, chain: &[&Node<'_>], out: &mut Vec<Finding>) {
     let cert = &node.cert;
     if cert.version() != X509Version::V3 {
-        out.push(
-            Finding::error(
-                "v1-ca",
-                &node.label,
-                format!(
-                    "is an X.509 v{} certificate used as a CA: it cannot say CA:TRUE, so RFC 5280 \
-                     verifiers refuse it as an issuer",
-                    cert.version().0 + 1
-                ),
-            )
-            .with_fix("make a v3 CA with basicConstraints CA:TRUE (dockcert init)"),
+        // Go accepts a v1 root (crypto/x509 treats v1 roots as CAs) but refuses a v1 intermediate.
+        let root = depth + 1 == chain.len() && is_self_signed(cert);
+        let message = format!(
+            "is an X.509 v{} certificate used as a CA: it cannot say CA:TRUE, so RFC 5280 \
+             verifiers refuse it as an issuer{}",
+            cert.version().0 + 1,
+            if root {
+                " (Docker accepts it as a root)"
+            } else {
+                ", and so does Docker (Go) below the root"
+            }
         );
+        let finding = if root {
+            Finding::warning("v1-ca", &node.label, message)
+        } else {
+            Finding::error("v1-ca", &node.label, message)
+        };
+        out.push(finding.with_fix("make a v3 CA with basicConstraints CA:TRUE (dockcert init)"));
         return;
     }
     let bc = cert.basic_constraints().ok().flatten().map(|e| e.value);
@@ -1257,9 +1308,14 @@ fn webpki_verdict(result: Result<(), webpki::Error>, leaf: &Node<'_>, out: &mut 
         E::CaUsedAsEndEntity => return,
         _ => "chain-invalid",
     };
+    // A profile warning (Docker accepts, RFC 5280 does not) explains webpki's refusal as well as
+    // an error does: webpki is a strict verifier, and the warning already says so.
     let errors: Vec<&str> = out
         .iter()
-        .filter(|f| f.severity == Severity::Error)
+        .filter(|f| {
+            f.severity == Severity::Error
+                || (f.severity == Severity::Warning && STRICT_PROFILE.contains(&f.code))
+        })
         .map(|f| f.code)
         .collect();
     let explained = match code {

@@ -93,6 +93,14 @@ pub fn run(args: &AuditArgs, env: &Env, now: OffsetDateTime) -> Result<AuditRepo
         (described, findings)
     };
     let mut findings = findings;
+    audit::apply_profile(
+        &mut findings,
+        if args.strict {
+            audit::Profile::Strict
+        } else {
+            audit::Profile::Docker
+        },
+    );
     let mut seen = std::collections::HashSet::new();
     findings.retain(|f| seen.insert((f.code, f.subject.clone(), f.message.clone())));
     Ok(AuditReport {
@@ -201,7 +209,12 @@ fn load_key(path: &Path) -> Result<KeyIn, Finding> {
     let state = match load::read_private_key(path) {
         Ok(key) => match load::key_info(&key) {
             Ok(info) => KeyState::Loaded { spki: info.spki },
-            Err(err) => KeyState::Unusable(err.to_string()),
+            // An RSA key below 2048 bits is weak (the certificate's weak-key finding says so),
+            // not malformed: Go loads it, and the rsa crate reads it where aws-lc-rs will not.
+            Err(err) => match crate::net::rsa_legacy::load_small(&key.der) {
+                Some(small) => KeyState::Loaded { spki: small.spki },
+                None => KeyState::Unusable(err.to_string()),
+            },
         },
         Err(err) => match audit::key_state_for(&err) {
             Some(state) => state,
