@@ -22,7 +22,7 @@ use crate::docker::{TcpHost, TlsFiles};
 use crate::finding::{Finding, Severity};
 use crate::http;
 use crate::load::{self, CertFile, KeyFile, LoadError};
-use crate::net::docker_verifier::DockerServerVerifier;
+use crate::net::docker_verifier::{self, DockerServerVerifier};
 use crate::net::not_tls;
 use crate::net::rsa_legacy;
 use crate::x509::goverify::{self as verdict, Purpose};
@@ -551,6 +551,27 @@ pub fn check_daemon(
     if let Some(ServerVerdict { other_clients, .. }) = &seen.server {
         live.findings.extend(other_clients.iter().cloned());
     }
+    if let Some(bits) = seen
+        .chain
+        .first()
+        .and_then(|leaf| docker_verifier::leaf_spki(leaf).ok())
+        .and_then(|spki| rsa_legacy::small_rsa_bits(&spki))
+    {
+        live.findings.push(
+            Finding::warning(
+                "weak-key",
+                subject.clone(),
+                format!(
+                    "the daemon's certificate has a {bits}-bit RSA key: Docker accepts it, but it is too weak \
+                     (RSA below 2048 bits can be factored by a determined attacker) and rustls-based clients refuse it"
+                ),
+            )
+            .with_fix(
+                "re-issue the daemon's certificate with a P-256 or RSA-2048+ key from your CA (or `dockcert \
+                 import-ca` then `dockcert issue server …`); `dockcert audit` lists the set's security defects",
+            ),
+        );
+    }
     if !seen.client_cert_requested {
         live.findings.push(
             Finding::error(
@@ -648,7 +669,7 @@ pub fn check_daemon(
         Err(err) => live.findings.push(Finding::error(
             "version-failed",
             subject.clone(),
-            format!("GET /version failed: {err}"),
+            format!("GET /version failed: {}", exchange_words(&err)),
         )),
     }
     // Closing politely is a courtesy; the answers are in.
@@ -935,6 +956,14 @@ pub fn diagnose(
                 format!("the {step} failed: the connection broke ({})", io_words(err)),
             ),
         },
+    }
+}
+
+/// What broke an HTTP exchange over TLS, in words.
+fn exchange_words(err: &io::Error) -> String {
+    match tls_error(err) {
+        Some(tls) => tls_words(tls),
+        None => format!("the connection broke ({})", io_words(err)),
     }
 }
 

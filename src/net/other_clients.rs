@@ -204,6 +204,13 @@ pub fn judge_server_chain(
              keyAgreement, so OpenSSL refuses it for a TLS server: \"unsupported certificate purpose\""
         ));
     }
+    let small_rsa = crate::net::rsa_legacy::small_rsa_bits(leaf_facts.cert.public_key().raw);
+    if let Some(bits) = small_rsa {
+        openssl.push(format!(
+            "the daemon's certificate has a {bits}-bit RSA key, below OpenSSL's security level 2 (the \
+             default of Debian's, Ubuntu's and RHEL's OpenSSL, and of Python 3.10+): \"EE certificate key too weak\""
+        ));
+    }
     for why in openssl {
         out.push(
             Finding::warning(
@@ -286,7 +293,15 @@ pub fn judge_server_chain(
         }
     }
 
-    if let Some(why) = webpki_refusal(leaf, intermediates, roots, host, now) {
+    let rustls_why = webpki_refusal(leaf, intermediates, roots, host, now).or_else(|| {
+        small_rsa.map(|bits| {
+            format!(
+                "the daemon's certificate has a {bits}-bit RSA key, and rustls checks handshake signatures \
+                 only with RSA keys of 2048 bits or more"
+            )
+        })
+    });
+    if let Some(why) = rustls_why {
         out.push(
             Finding::warning(
                 "other-clients-rustls",

@@ -178,6 +178,13 @@ impl Signer for SmallRsaSigner {
     }
 }
 
+/// The size in bits of `spki` when it is an RSA key below [`MIN_BITS`].
+pub fn small_rsa_bits(spki: &[u8]) -> Option<usize> {
+    let key = RsaPublicKey::from_public_key_der(spki).ok()?;
+    let bits = key.size() * 8;
+    (bits < MIN_BITS).then_some(bits)
+}
+
 /// When `spki` is an RSA key below [`MIN_BITS`]: whether `signature` over `message` is valid under
 /// `scheme`. `None` for any other key (webpki's algorithms check those).
 pub fn verify_if_small(

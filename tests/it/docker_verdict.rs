@@ -687,3 +687,57 @@ fn replies_that_are_not_tls_are_named_with_their_first_bytes() {
         assert!(!text.contains("  ") && !text.contains("InvalidContentType"));
     }
 }
+
+#[test]
+fn a_daemon_with_an_rsa_1024_key() {
+    if !have_peers("a_daemon_with_an_rsa_1024_key") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let o = Ossl::new(&sb.root);
+    o.cert("ca", "ec", "Docker CA", Some(CA_EXT), None);
+    o.cert(
+        "server",
+        "rsa:1024",
+        "localhost",
+        Some(SERVER_EXT),
+        Some("ca"),
+    );
+    o.cert("client", "ec", "client", Some(CLIENT_EXT), Some("ca"));
+    let daemon = o.daemon("ca.pem", &["server.pem"], "server-key.pem");
+    let client = o.client("ca.pem", "client.pem", "client-key.pem");
+    // The handshake signature is made with a key aws-lc-rs and rustls-webpki refuse: the rsa
+    // crate checks it, so verify completes as the docker CLI does, and warns.
+    let report = same_verdict(&sb, &daemon, &client, true);
+    let weak = find(&report, "weak-key");
+    assert_eq!(weak["severity"], "warning");
+    assert!(
+        weak["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the daemon's certificate has a 1024-bit RSA key: Docker accepts it"),
+        "{weak}"
+    );
+    find(&report, "other-clients-rustls");
+    let openssl_side = find(&report, "other-clients-openssl");
+    assert!(
+        openssl_side["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"EE certificate key too weak\""),
+        "{openssl_side}"
+    );
+    // And OpenSSL itself, at this machine's default security level, says so.
+    let dockerd = Dockerd::start(&daemon);
+    let s_client = Command::new("openssl")
+        .args(["s_client", "-verify_return_error", "-connect"])
+        .arg(format!("127.0.0.1:{}", dockerd.port()))
+        .arg("-CAfile")
+        .arg(client.join("ca.pem"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let said = format!("{}{}", stdout(&s_client), stderr(&s_client));
+    assert!(!s_client.status.success());
+    assert!(said.contains("EE certificate key too weak"), "{said}");
+}
