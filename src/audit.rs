@@ -139,6 +139,40 @@ pub fn apply_profile(findings: &mut [Finding], profile: Profile) {
     }
 }
 
+/// What to do about a certificate that dockcert did not make: `dockcert init --force` would
+/// replace the whole set with a new CA, which is not what its owner wants.
+pub const REISSUE_FOREIGN: &str = "from your CA, or `dockcert import-ca` then `dockcert issue …`";
+
+/// Fits the fixes to who made each file: a fix that points to `dockcert init` is rewritten for
+/// files `made_by_dockcert` says dockcert did not make ("re-issue it from your CA (or `dockcert
+/// import-ca` then `dockcert issue …`)"). A finding's subject is a path, possibly followed by
+/// " (certificate N)".
+pub fn fit_fixes(findings: &mut [Finding], made_by_dockcert: impl Fn(&Path) -> bool) {
+    for finding in findings {
+        let path = finding
+            .subject
+            .split(" (certificate ")
+            .next()
+            .unwrap_or_default();
+        if made_by_dockcert(Path::new(path)) {
+            continue;
+        }
+        let Some(fix) = &finding.fix else { continue };
+        let Some(start) = fix.find("(dockcert init") else {
+            continue;
+        };
+        let Some(len) = fix[start..].find(')') else {
+            continue;
+        };
+        let rewritten = format!(
+            "{}({REISSUE_FOREIGN}){}",
+            &fix[..start],
+            &fix[start + len + 1..]
+        );
+        finding.fix = Some(rewritten);
+    }
+}
+
 /// Every stable finding code with its severity under the Docker profile, for the README and the
 /// tests ([`STRICT_PROFILE`] lists those that `--strict` makes errors).
 pub const CODES: &[(&str, Severity)] = &[

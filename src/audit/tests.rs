@@ -662,3 +662,33 @@ fn a_self_signed_leaf_pinned_as_its_own_ca_is_fine() {
     assert_eq!(errors(&found), Vec::<&str>::new(), "{found:#?}");
     assert!(found.iter().any(|f| f.code == "chain-ok"), "{found:#?}");
 }
+
+#[test]
+fn fixes_fit_who_made_the_file() {
+    let mut found = vec![
+        Finding::error(
+            "weak-signature",
+            "/etc/docker/tls/server-cert.pem",
+            "is signed with SHA-1",
+        )
+        .with_fix("issue it again with a SHA-256 signature (dockcert init --force)"),
+        Finding::error(
+            "weak-key",
+            "/home/a/.dockcert/daemon/server-cert.pem (certificate 1)",
+            "weak",
+        )
+        .with_fix("issue it again with an ECDSA P-256 or RSA-2048+ key (dockcert init --force)"),
+    ];
+    fit_fixes(&mut found, |path| path.starts_with("/home/a/.dockcert"));
+    assert_eq!(
+        found[0].fix.as_deref(),
+        Some(
+            "issue it again with a SHA-256 signature (from your CA, or `dockcert import-ca` then \
+             `dockcert issue …`)"
+        )
+    );
+    assert_eq!(
+        found[1].fix.as_deref(),
+        Some("issue it again with an ECDSA P-256 or RSA-2048+ key (dockcert init --force)")
+    );
+}

@@ -520,6 +520,32 @@ fn certificates_only_openssl_can_make() {
 
     let sha1 = o.issue("sha1", P256, &["-sha1"]);
     assert_eq!(o.audit(&sb, &sha1), ["weak-signature"]);
+    // dockcert did not make it: the fix is to re-issue it from its CA, not `dockcert init --force`.
+    let out = audit_json(
+        &sb,
+        &[
+            "--ca",
+            p(&o.dir.join("ca.pem")),
+            "--cert",
+            p(&sha1),
+            "--purpose",
+            "client",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fix = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "weak-signature")
+        .unwrap()["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        fix,
+        "issue it again with a SHA-256 signature (from your CA, or `dockcert import-ca` then `dockcert issue …`)"
+    );
     let rsa = o.issue(
         "rsa1024",
         &[
