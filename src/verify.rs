@@ -190,6 +190,22 @@ pub fn preflight(loaded: Loaded, now: OffsetDateTime) -> (Vec<Finding>, Option<M
         }
     }
 
+    if client.is_ca {
+        findings.push(
+            Finding::warning(
+                "leaf-is-ca",
+                name(&files.cert),
+                format!(
+                    "the client certificate ({}) is a CA certificate (basicConstraints CA:TRUE): dockerd accepts \
+                     it, but its key can issue client certificates that dockerd will trust",
+                    client.subject
+                ),
+            )
+            .with_fix(format!(
+                "{REISSUE_CLIENT}, with CA:FALSE; `dockcert audit` lists the set's security defects"
+            )),
+        );
+    }
     if !client.client_auth {
         ok = false;
         findings.push(
@@ -550,6 +566,20 @@ pub fn check_daemon(
     ));
     if let Some(ServerVerdict { other_clients, .. }) = &seen.server {
         live.findings.extend(other_clients.iter().cloned());
+    }
+    if live.daemon_certificate.as_ref().is_some_and(|c| c.is_ca) {
+        live.findings.push(
+            Finding::warning(
+                "leaf-is-ca",
+                subject.clone(),
+                "the daemon's certificate is a CA certificate (basicConstraints CA:TRUE): the docker CLI accepts \
+                 it, but its key can issue certificates for any name that these clients will trust",
+            )
+            .with_fix(
+                "re-issue the daemon's certificate with CA:FALSE from your CA (or `dockcert import-ca` then \
+                 `dockcert issue server …`); `dockcert audit` lists the set's security defects",
+            ),
+        );
     }
     if let Some(bits) = seen
         .chain

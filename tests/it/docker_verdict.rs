@@ -323,6 +323,15 @@ fn a_server_leaf_with_ca_true() {
     let report = same_verdict(&sb, &daemon, &client, true);
     assert!(findings(&report, "error").is_empty(), "{report:#}");
     find(&report, "other-clients-rustls");
+    // A security defect that audit calls an error is a warning here, pointing to audit.
+    let leaf_ca = find(&report, "leaf-is-ca");
+    assert_eq!(leaf_ca["severity"], "warning");
+    assert!(
+        leaf_ca["fix"]
+            .as_str()
+            .unwrap()
+            .contains("`dockcert audit`")
+    );
 }
 
 #[test]
@@ -559,6 +568,42 @@ fn an_authority_key_identifier_that_matches_no_ca() {
         .unwrap();
     assert!(!s_client.status.success());
     let said = format!("{}{}", stdout(&s_client), stderr(&s_client));
+    assert!(
+        said.contains("unable to get local issuer certificate"),
+        "{said}"
+    );
+
+    // And the Python docker SDK itself (installed by tests/install-peers.sh).
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/peers/venv/bin/python");
+    if !python.is_file() {
+        let message = "an_authority_key_identifier_that_matches_no_ca: SKIPPED the Python docker SDK part: \
+                       target/peers/venv is missing (make peers installs it)";
+        assert!(
+            std::env::var("DOCKCERT_E2E").as_deref() != Ok("1"),
+            "{message}; DOCKCERT_E2E=1 requires it"
+        );
+        eprintln!("\n!!!!!!!! {message} !!!!!!!!\n");
+        return;
+    }
+    let script = "import docker, sys\n\
+                  tls = docker.tls.TLSConfig(client_cert=(sys.argv[2], sys.argv[3]), ca_cert=sys.argv[1], verify=sys.argv[1])\n\
+                  try:\n\
+                  \x20   print(docker.DockerClient(base_url=sys.argv[4], tls=tls).version()['Version'])\n\
+                  except Exception as e:\n\
+                  \x20   print('FAILED', e)\n\
+                  \x20   sys.exit(1)\n";
+    let mut sdk = Command::new(&python);
+    sb.isolate(&mut sdk);
+    let sdk = sdk
+        .args(["-c", script])
+        .arg(client.join("ca.pem"))
+        .arg(client.join("cert.pem"))
+        .arg(client.join("key.pem"))
+        .arg(format!("https://127.0.0.1:{}", dockerd.port()))
+        .output()
+        .unwrap();
+    let said = format!("{}{}", stdout(&sdk), stderr(&sdk));
+    assert!(!sdk.status.success(), "{said}");
     assert!(
         said.contains("unable to get local issuer certificate"),
         "{said}"
