@@ -369,8 +369,7 @@ fn verify_text(report: &VerifyReport) -> String {
     } else if report.ok {
         let _ = writeln!(
             out,
-            "\nResult: the daemon works with these certificates ({warnings} warning{} above: what other \
-             clients or a security check would say).",
+            "\nResult: the daemon works with these certificates. See the {warnings} warning{} above.",
             if warnings == 1 { "" } else { "s" }
         );
     } else {
