@@ -786,3 +786,91 @@ fn a_daemon_with_an_rsa_1024_key() {
     assert!(!s_client.status.success());
     assert!(said.contains("EE certificate key too weak"), "{said}");
 }
+
+/// `openssl s_server` with extra flags on a free port; killed on drop.
+struct SServer(Child, u16);
+
+impl SServer {
+    fn start(dir: &Path, cert: &str, key: &str, ca: &str, extra: &[&str]) -> SServer {
+        let port = free_port();
+        let child = Command::new("openssl")
+            .args(["s_server", "-quiet", "-www", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-cert", cert, "-key", key, "-CAfile", ca, "-Verify", "1"])
+            .args(extra)
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut server = SServer(child, port);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = server.0.try_wait() {
+                panic!("openssl s_server exited: {status}");
+            }
+            assert!(Instant::now() < deadline, "openssl s_server did not listen");
+            sleep(Duration::from_millis(50));
+        }
+        server.1 = port;
+        server
+    }
+}
+
+impl Drop for SServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn handshake_signatures_are_checked_with_the_leaf_key_in_tls_1_2_and_1_3() {
+    if !require_peer(
+        "openssl",
+        "handshake_signatures_are_checked_with_the_leaf_key_in_tls_1_2_and_1_3",
+    ) {
+        return;
+    }
+    let sb = Sandbox::new();
+    let o = Ossl::new(&sb.root);
+    o.cert("ca", "ec", "Docker CA", Some(CA_EXT), None);
+    o.cert("ec", "ec", "localhost", Some(SERVER_EXT), Some("ca"));
+    o.cert("rsa", "rsa:1024", "localhost", Some(SERVER_EXT), Some("ca"));
+    o.cert("client", "ec", "client", Some(CLIENT_EXT), Some("ca"));
+    let client = o.client("ca.pem", "client.pem", "client-key.pem");
+    // RSA-1024 needs security level 0 for OpenSSL to serve it at all.
+    for (cert, version, extra) in [
+        ("ec", "TLSv1.2", &["-tls1_2"][..]),
+        ("ec", "TLSv1.3", &["-tls1_3"][..]),
+        (
+            "rsa",
+            "TLSv1.2",
+            &["-tls1_2", "-cipher", "DEFAULT@SECLEVEL=0"][..],
+        ),
+        (
+            "rsa",
+            "TLSv1.3",
+            &["-tls1_3", "-cipher", "DEFAULT@SECLEVEL=0"][..],
+        ),
+    ] {
+        let server = SServer::start(
+            &o.dir,
+            &format!("{cert}.pem"),
+            &format!("{cert}-key.pem"),
+            "ca.pem",
+            extra,
+        );
+        let (_, report) = verify_json(&sb, &format!("tcp://127.0.0.1:{}", server.1), &client);
+        let handshake = find(&report, "tls-handshake");
+        assert!(
+            handshake["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{version} handshake")),
+            "{cert} {version}: {report:#}"
+        );
+        assert_eq!(report["tls"]["version"], version);
+    }
+}
