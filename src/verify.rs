@@ -643,23 +643,37 @@ pub fn check_daemon(
             return live;
         }
     };
+    let body = String::from_utf8_lossy(&ping.body).trim().to_string();
     if ping.status != 200 {
         live.findings.push(Finding::error(
             "ping-failed",
             subject.clone(),
             format!(
-                "GET /_ping answered {} ({})",
+                "GET /_ping answered {} (\"{}\")",
                 ping.status,
-                String::from_utf8_lossy(&ping.body).trim()
+                not_tls::printable(body.as_bytes(), 60)
             ),
         ));
         return live;
     }
-    live.findings.push(Finding::ok(
-        "ping",
-        subject.clone(),
-        format!("GET /_ping: {}", String::from_utf8_lossy(&ping.body).trim()),
-    ));
+    if body != "OK" {
+        // dockerd answers exactly "OK"; anything else is another TLS server on this port.
+        live.findings.push(
+            Finding::error(
+                "ping-failed",
+                subject.clone(),
+                format!(
+                    "GET /_ping answered \"{}\" instead of dockerd's \"OK\": a TLS server listens here, but \
+                     not the Docker daemon",
+                    not_tls::printable(body.as_bytes(), 60)
+                ),
+            )
+            .with_fix("check the port in DOCKER_HOST / --host against dockerd's -H flags"),
+        );
+        return live;
+    }
+    live.findings
+        .push(Finding::ok("ping", subject.clone(), "GET /_ping: OK"));
     let mut stream = rustls::Stream::new(&mut conn, &mut sock);
     match http::read_response(&mut stream, &mut buffer) {
         Ok(response) if response.status == 200 => {

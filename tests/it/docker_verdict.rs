@@ -194,8 +194,22 @@ fn verify_json(sb: &Sandbox, host: &str, client: &Path) -> (Output, serde_json::
         .arg(client)
         .output()
         .expect("run dockcert verify");
-    let json = serde_json::from_slice(&out.stdout)
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
+    // Every message in plain words: no runs of spaces, no Rust Debug output.
+    for finding in json["findings"].as_array().unwrap() {
+        for field in ["message", "fix"] {
+            let text = finding[field].as_str().unwrap_or_default();
+            assert!(
+                !text.contains("  ")
+                    && !text.contains("Error(")
+                    && !text.contains("Context")
+                    && !text.contains("{ ")
+                    && !text.contains("InvalidContentType"),
+                "{field} is not plain words: {text:?}"
+            );
+        }
+    }
     (out, json)
 }
 
@@ -872,5 +886,17 @@ fn handshake_signatures_are_checked_with_the_leaf_key_in_tls_1_2_and_1_3() {
             "{cert} {version}: {report:#}"
         );
         assert_eq!(report["tls"]["version"], version);
+        // s_server -www is a TLS server, but not dockerd: said in a line, not its whole page.
+        let ping = find(&report, "ping-failed");
+        assert!(
+            ping["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("GET /_ping answered \"<HTML><BODY BGCOLOR=\"#ffffff\">\\n<pre>"),
+            "{ping}"
+        );
+        assert!(ping["message"].as_str().unwrap().ends_with(
+            "instead of dockerd's \"OK\": a TLS server listens here, but not the Docker daemon"
+        ));
     }
 }
