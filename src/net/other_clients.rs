@@ -204,6 +204,12 @@ pub fn judge_server_chain(
              keyAgreement, so OpenSSL refuses it for a TLS server: \"unsupported certificate purpose\""
         ));
     }
+    if let Some(wildcard) = openssl_refused_wildcard(&leaf_facts.cert, host) {
+        openssl.push(format!(
+            "the host name {host} matches only the wildcard {wildcard}, and OpenSSL accepts a wildcard only \
+             with at least two labels after it (X509_check_host): \"hostname mismatch\""
+        ));
+    }
     let small_rsa = crate::net::rsa_legacy::small_rsa_bits(leaf_facts.cert.public_key().raw);
     if let Some(bits) = small_rsa {
         openssl.push(format!(
@@ -314,6 +320,41 @@ pub fn judge_server_chain(
     out
 }
 
+/// When `host` (a DNS name) is covered by the leaf only through a wildcard that OpenSSL refuses
+/// because fewer than two labels follow it (`*.localhost`; `valid_star` in `crypto/x509/v3_utl.c`),
+/// that wildcard. Go accepts it (its wildcard is one whole leftmost label, no minimum).
+pub fn openssl_refused_wildcard(cert: &X509Certificate<'_>, host: &str) -> Option<String> {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return None;
+    }
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let names: Vec<String> = cert
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|ext| {
+            ext.value
+                .general_names
+                .iter()
+                .filter_map(|n| match n {
+                    x509_parser::extensions::GeneralName::DNSName(d) => {
+                        Some(d.to_ascii_lowercase())
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.iter().any(|n| *n == host) {
+        return None;
+    }
+    let (_, rest) = host.split_once('.')?;
+    let wildcard = names
+        .iter()
+        .find(|n| n.strip_prefix("*.").is_some_and(|r| r == rest))?;
+    (!rest.contains('.')).then(|| wildcard.clone())
+}
+
 /// rustls-webpki's reason to refuse the chain, in words, or `None` when it accepts.
 fn webpki_refusal(
     leaf: &[u8],
@@ -400,5 +441,89 @@ pub fn webpki_words(err: &webpki::Error) -> String {
             "a certificate's encoding is not what they accept (e.g. issuer or subject unique IDs)".into()
         }
         _ => "rustls-webpki refuses the chain".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert_with(sans: &[&str]) -> Vec<u8> {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params =
+            rcgen::CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        params.self_signed(&key).unwrap().der().to_vec()
+    }
+
+    #[test]
+    fn openssl_wants_two_labels_after_a_wildcard() {
+        let der = cert_with(&["*.localhost", "*.example.com"]);
+        let (_, cert) = X509Certificate::from_der(&der).unwrap();
+        assert_eq!(
+            openssl_refused_wildcard(&cert, "docker.localhost").as_deref(),
+            Some("*.localhost")
+        );
+        assert_eq!(openssl_refused_wildcard(&cert, "docker.example.com"), None);
+        assert_eq!(openssl_refused_wildcard(&cert, "127.0.0.1"), None);
+        let der = cert_with(&["*.localhost", "docker.localhost"]);
+        let (_, cert) = X509Certificate::from_der(&der).unwrap();
+        assert_eq!(openssl_refused_wildcard(&cert, "Docker.localhost."), None);
+    }
+
+    #[test]
+    fn a_mismatched_key_identifier_is_what_openssl_refuses() {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name.push(rcgen::DnType::CommonName, "CA");
+        ca.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+        let ca_cert = ca.clone().self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca, ca_key);
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let mut leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        leaf.use_authority_key_identifier_extension = false;
+        // authorityKeyIdentifier { keyIdentifier 01..14 }
+        let mut aki = vec![0x30, 0x16, 0x80, 0x14];
+        aki.extend(1..=20u8);
+        leaf.custom_extensions = vec![rcgen::CustomExtension::from_oid_content(
+            &[2, 5, 29, 35],
+            aki,
+        )];
+        let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let found = judge_server_chain(
+            leaf_cert.der(),
+            &[],
+            &[ca_cert.der().as_ref()],
+            "localhost",
+            now,
+            "tcp://localhost:2376",
+        );
+        let openssl: Vec<&Finding> = found
+            .iter()
+            .filter(|f| f.code == "other-clients-openssl")
+            .collect();
+        assert_eq!(openssl.len(), 1, "{found:#?}");
+        assert!(openssl[0]
+            .message
+            .contains("(01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14) matches the subject key identifier of no CA named CN=CA"));
+
+        // The same leaf with the right key identifier: OpenSSL has nothing to say.
+        let mut leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        leaf.use_authority_key_identifier_extension = true;
+        let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
+        let found = judge_server_chain(
+            leaf_cert.der(),
+            &[],
+            &[ca_cert.der().as_ref()],
+            "localhost",
+            now,
+            "tcp://localhost:2376",
+        );
+        assert!(
+            !found.iter().any(|f| f.code == "other-clients-openssl"),
+            "{found:#?}"
+        );
     }
 }
