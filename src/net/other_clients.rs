@@ -345,7 +345,7 @@ pub fn openssl_refused_wildcard(cert: &X509Certificate<'_>, host: &str) -> Optio
                 .collect()
         })
         .unwrap_or_default();
-    if names.iter().any(|n| *n == host) {
+    if names.contains(&host) {
         return None;
     }
     let (_, rest) = host.split_once('.')?;
