@@ -1290,6 +1290,29 @@ fn reissue_command(host: &TcpHost, cert: &CertSummary) -> String {
     command
 }
 
+/// A client key that others can read: the docker CLI does not mind, but anyone who can read it is
+/// root on the daemon's host. A warning here (an error in `audit`).
+pub fn key_mode_warning(files: &TlsFiles) -> Option<Finding> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&files.key).ok()?.permissions().mode() & 0o7777;
+    (mode & 0o044 != 0).then(|| {
+        Finding::warning(
+            "key-readable",
+            name(&files.key),
+            format!(
+                "{} is readable by {} (mode {mode:04o}): the docker CLI does not mind, but whoever can read it \
+                 controls the daemon's host",
+                name(&files.key),
+                if mode & 0o004 != 0 { "everyone" } else { "its group" }
+            ),
+        )
+        .with_fix(format!(
+            "chmod 0400 {}; `dockcert audit` lists the set's security defects",
+            files.key.display()
+        ))
+    })
+}
+
 /// Environment pitfalls, as warnings.
 pub fn env_warnings(env: &Env) -> Vec<Finding> {
     let mut findings = Vec::new();

@@ -65,6 +65,7 @@ pub fn run(args: &VerifyArgs, env: &Env, now: OffsetDateTime) -> Result<VerifyRe
         files: files.clone(),
     };
 
+    let key_warning = verify::key_mode_warning(&files);
     let (mut findings, material) = verify::preflight(loaded, now);
     let mut report = VerifyReport::new(host.url(), files);
     if let Some(material) = &material {
@@ -81,6 +82,7 @@ pub fn run(args: &VerifyArgs, env: &Env, now: OffsetDateTime) -> Result<VerifyRe
             .map(|ca| ca.days_left(now))
             .min();
     }
+    findings.extend(key_warning);
     findings.extend(verify::env_warnings(env));
     report.ok = !verify::failed(&findings);
     report.findings = findings;

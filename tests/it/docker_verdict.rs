@@ -900,3 +900,38 @@ fn handshake_signatures_are_checked_with_the_leaf_key_in_tls_1_2_and_1_3() {
         ));
     }
 }
+
+#[test]
+fn a_readable_client_key_is_a_warning_that_points_to_audit() {
+    if !have_peers("a_readable_client_key_is_a_warning_that_points_to_audit") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let o = Ossl::new(&sb.root);
+    o.cert("ca", "ec", "Docker CA", Some(CA_EXT), None);
+    o.cert("server", "ec", "localhost", Some(SERVER_EXT), Some("ca"));
+    o.cert("client", "ec", "client", Some(CLIENT_EXT), Some("ca"));
+    let daemon = o.daemon("ca.pem", &["server.pem"], "server-key.pem");
+    let client = o.client("ca.pem", "client.pem", "client-key.pem");
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(client.join("key.pem"), fs::Permissions::from_mode(0o644)).unwrap();
+    let report = same_verdict(&sb, &daemon, &client, true);
+    let readable = find(&report, "key-readable");
+    assert_eq!(readable["severity"], "warning");
+    assert!(
+        readable["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("key.pem is readable by everyone (mode 0644): the docker CLI does not mind, but whoever can read it controls the daemon's host"),
+        "{readable}"
+    );
+    // audit calls the same thing an error.
+    let out = sb
+        .dockcert()
+        .args(["audit", "--json"])
+        .arg(&client)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("\"key-readable\""));
+}
