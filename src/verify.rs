@@ -332,22 +332,43 @@ fn client_chain_finding(
             ca_summaries,
         ));
     }
-    // Each message names its Go release; the same reason from both is said once.
-    let mut releases: Vec<String> = Vec::new();
-    for (_, why) in &rejections {
-        if !releases.contains(&why.message) {
-            releases.push(why.message.clone());
-        }
-    }
+    let releases: Vec<(String, String)> = rejections
+        .iter()
+        .map(|(release, why)| (release.to_string(), why.message.clone()))
+        .collect();
     Finding::error(
         "client-cert-invalid",
         name(&files.cert),
         format!(
             "dockerd refuses this client certificate: {}",
-            releases.join(" ")
+            release_messages(&releases)
         ),
     )
     .with_fix(REISSUE_CLIENT)
+}
+
+/// The releases' reasons as one text: each message names its release ("Go 1.19 (…) refuses …");
+/// when every release says the same thing, it is said once for all of them.
+pub fn release_messages(rejections: &[(String, String)]) -> String {
+    let rests: Vec<Option<&str>> = rejections
+        .iter()
+        .map(|(release, message)| message.strip_prefix(release.as_str()))
+        .collect();
+    if rejections.len() > 1
+        && let Some(Some(first)) = rests.first()
+        && rests.iter().all(|rest| *rest == Some(*first))
+        && let Some(rest) = first.strip_prefix(" refuses ")
+    {
+        let names: Vec<&str> = rejections.iter().map(|(r, _)| r.as_str()).collect();
+        return format!("{} refuse {rest}", names.join(" and "));
+    }
+    let mut said: Vec<&str> = Vec::new();
+    for (_, message) in rejections {
+        if !said.contains(&message.as_str()) {
+            said.push(message);
+        }
+    }
+    said.join(" ")
 }
 
 /// The fix for a client certificate that must be made again (whoever made it).
@@ -1102,19 +1123,17 @@ fn diagnose_rejection(
         }
         return finding;
     }
-    // Each message names its Go release; the same reason from both is said once.
-    let mut by_release: Vec<String> = Vec::new();
-    for (_, _, message) in &verdict.rejections {
-        if !by_release.contains(message) {
-            by_release.push(message.clone());
-        }
-    }
+    let by_release: Vec<(String, String)> = verdict
+        .rejections
+        .iter()
+        .map(|(release, _, message)| (release.clone(), message.clone()))
+        .collect();
     Finding::error(
         "server-cert-invalid",
         host.url(),
         format!(
             "Docker refuses the daemon's certificate: {}",
-            by_release.join(" ")
+            release_messages(&by_release)
         ),
     )
     .with_details(chain_details(
@@ -1398,6 +1417,43 @@ mod tests {
             ..Env::default()
         };
         assert!(env_warnings(&quiet).is_empty());
+    }
+
+    #[test]
+    fn the_same_reason_from_every_release_is_said_once() {
+        let both = [
+            (
+                "Go 1.19 (a)".to_string(),
+                "Go 1.19 (a) refuses the chain: it is too long.".to_string(),
+            ),
+            (
+                "Go 1.24 (b)".to_string(),
+                "Go 1.24 (b) refuses the chain: it is too long.".to_string(),
+            ),
+        ];
+        assert_eq!(
+            release_messages(&both),
+            "Go 1.19 (a) and Go 1.24 (b) refuse the chain: it is too long."
+        );
+        let one = [(
+            "Go 1.24 (b)".to_string(),
+            "Go 1.24 (b) refuses the leaf: it has a critical key identifier.".to_string(),
+        )];
+        assert_eq!(
+            release_messages(&one),
+            "Go 1.24 (b) refuses the leaf: it has a critical key identifier."
+        );
+        let shared = [
+            (
+                "Go 1.19 (a)".to_string(),
+                "No trusted CA issued X.".to_string(),
+            ),
+            (
+                "Go 1.24 (b)".to_string(),
+                "No trusted CA issued X.".to_string(),
+            ),
+        ];
+        assert_eq!(release_messages(&shared), "No trusted CA issued X.");
     }
 
     #[test]

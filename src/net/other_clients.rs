@@ -251,11 +251,13 @@ pub fn judge_server_chain(
             }
             if let Some((true, _, false)) = cert.basic_constraints() {
                 strict.push(format!(
-                    "{who} is a CA whose basicConstraints are not critical"
+                    "{who} has basicConstraints CA:TRUE not marked critical"
                 ));
             }
             match (ca, cert.key_usage()) {
-                (true, None) => strict.push(format!("{who} is a CA without a keyUsage")),
+                (true, None) => strict.push(format!(
+                    "{who} has basicConstraints CA:TRUE but no keyUsage"
+                )),
                 (false, Some(ku)) if ku.key_cert_sign() => strict.push(format!(
                     "{who} may sign certificates (keyCertSign) but is not a CA"
                 )),
@@ -275,7 +277,9 @@ pub fn judge_server_chain(
                     strict.push(format!("{who} has no authority key identifier"));
                 }
                 if ca && cert.ski().is_none() {
-                    strict.push(format!("{who} is a CA without a subject key identifier"));
+                    strict.push(format!(
+                        "{who} has basicConstraints CA:TRUE but no subject key identifier"
+                    ));
                 }
             } else if !cert.cert.extensions().is_empty() {
                 strict.push(format!("{who} is a v1 or v2 certificate with extensions"));
