@@ -939,3 +939,154 @@ fn a_readable_client_key_is_a_warning_that_points_to_audit() {
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("\"key-readable\""));
 }
+
+/// Serves `daemon`, and returns (each docker CLI's success by path, verify's report).
+fn every_verdict(
+    sb: &Sandbox,
+    daemon: &Path,
+    client: &Path,
+) -> (Vec<(String, bool)>, Output, serde_json::Value) {
+    let dockerd = Dockerd::start(daemon);
+    let host = format!("tcp://127.0.0.1:{}", dockerd.port());
+    let clis = docker_clis(sb, &host, client)
+        .into_iter()
+        .map(|(cli, out)| (cli, out.status.success()))
+        .collect();
+    let (out, report) = verify_json(sb, &host, client);
+    (clis, out, report)
+}
+
+#[test]
+fn a_critical_authority_key_identifier_splits_the_go_releases() {
+    if !have_peers("a_critical_authority_key_identifier_splits_the_go_releases") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let o = Ossl::new(&sb.root);
+    o.cert("ca", "ec", "Docker CA", Some(CA_EXT), None);
+    let critical = SERVER_EXT.replace(
+        "authorityKeyIdentifier=keyid\n",
+        "authorityKeyIdentifier=critical,keyid:always\n",
+    );
+    o.cert("server", "ec", "localhost", Some(&critical), Some("ca"));
+    o.cert("client", "ec", "client", Some(CLIENT_EXT), Some("ca"));
+    let daemon = o.daemon("ca.pem", &["server.pem"], "server-key.pem");
+    let client = o.client("ca.pem", "client.pem", "client-key.pem");
+    let (clis, out, report) = every_verdict(&sb, &daemon, &client);
+    // The docker CLI 28 (Go 1.24) refuses it when parsing; the 20.10 CLI (Go 1.19) accepts it.
+    for (cli, works) in &clis {
+        assert_eq!(*works, cli == "/usr/bin/docker", "{cli}");
+    }
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    let refused = find(&report, "server-cert-invalid");
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message
+            == "Docker refuses the daemon's certificate: Go 1.24 (the docker CLI 28) cannot parse the leaf \
+                certificate: authority key identifier incorrectly marked critical.",
+        "{message}"
+    );
+}
+
+#[test]
+fn an_any_extended_key_usage_server_certificate() {
+    if !have_peers("an_any_extended_key_usage_server_certificate") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let o = Ossl::new(&sb.root);
+    o.cert("ca", "ec", "Docker CA", Some(CA_EXT), None);
+    let any = SERVER_EXT.replace(
+        "extendedKeyUsage=serverAuth",
+        "extendedKeyUsage=anyExtendedKeyUsage",
+    );
+    o.cert("server", "ec", "localhost", Some(&any), Some("ca"));
+    o.cert("client", "ec", "client", Some(CLIENT_EXT), Some("ca"));
+    let daemon = o.daemon("ca.pem", &["server.pem"], "server-key.pem");
+    let client = o.client("ca.pem", "client.pem", "client-key.pem");
+    // Go honours anyExtendedKeyUsage; rustls-webpki does not.
+    let report = same_verdict(&sb, &daemon, &client, true);
+    let rustls = find(&report, "other-clients-rustls");
+    assert!(
+        rustls["message"]
+            .as_str()
+            .unwrap()
+            .contains("they do not honour anyExtendedKeyUsage"),
+        "{rustls}"
+    );
+}
+
+#[test]
+fn an_expired_root_that_rustls_would_not_look_at() {
+    if !have_peers("an_expired_root_that_rustls_would_not_look_at") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let root = sb.root.join("expired-root");
+    fs::create_dir(&root).unwrap();
+    // rustls-webpki ignores a trust anchor's validity; Go checks it.
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "Expired Root");
+    ca.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+    ca.not_before = rcgen::date_time_ymd(2015, 1, 1);
+    ca.not_after = rcgen::date_time_ymd(2020, 1, 1);
+    let ca_cert = ca.clone().self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let leaf = |name: &str, eku: rcgen::ExtendedKeyUsagePurpose, sans: Vec<String>| {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(sans).unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.not_before = rcgen::date_time_ymd(2019, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2099, 1, 1);
+        params.extended_key_usages = vec![eku];
+        let cert = params.signed_by(&key, &issuer).unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let (server, server_key) = leaf(
+        "localhost",
+        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        vec!["127.0.0.1".into(), "localhost".into()],
+    );
+    // The client certificate comes from a valid CA of its own (the daemon's --tlscacert), so that
+    // the daemon's chain is what is judged.
+    let client_ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut client_ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    client_ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    client_ca
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Client CA");
+    client_ca.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+    let client_ca_cert = client_ca.clone().self_signed(&client_ca_key).unwrap();
+    let client_issuer = rcgen::Issuer::new(client_ca, client_ca_key);
+    let client_key_pair = rcgen::KeyPair::generate().unwrap();
+    let mut client_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    client_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let client_cert = client_params
+        .signed_by(&client_key_pair, &client_issuer)
+        .unwrap()
+        .pem();
+    let client_key = client_key_pair.serialize_pem();
+    let daemon = root.join("daemon");
+    let client = root.join("client");
+    fs::create_dir(&daemon).unwrap();
+    fs::create_dir(&client).unwrap();
+    fs::write(daemon.join("ca.pem"), client_ca_cert.pem()).unwrap();
+    fs::write(client.join("ca.pem"), ca_cert.pem()).unwrap();
+    fs::write(daemon.join("server-cert.pem"), server).unwrap();
+    fs::write(daemon.join("server-key.pem"), server_key).unwrap();
+    fs::write(client.join("cert.pem"), client_cert).unwrap();
+    fs::write(client.join("key.pem"), client_key).unwrap();
+    let report = same_verdict(&sb, &daemon, &client, false);
+    let refused = find(&report, "server-cert-invalid");
+    assert_eq!(
+        refused["message"],
+        "Docker refuses the daemon's certificate: Go 1.19 (docker.io 20.10's dockerd and CLI) and Go 1.24 \
+         (the docker CLI 28) refuse \"CN=Expired Root\": it has expired."
+    );
+}
