@@ -3,6 +3,7 @@
 
 mod audit;
 mod dockerd;
+mod goverdict;
 mod helpers;
 mod init;
 mod lifecycle;
