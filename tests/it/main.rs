@@ -4,6 +4,7 @@
 mod audit;
 mod docker_verdict;
 mod dockerd;
+mod goverdict;
 mod helpers;
 mod init;
 mod lifecycle;
