@@ -246,14 +246,8 @@ pub fn preflight(loaded: Loaded, now: OffsetDateTime) -> (Vec<Finding>, Option<M
         );
     }
     if ok {
-        let finding = client_chain_finding(
-            &ca.certs,
-            &cert.certs,
-            files,
-            &client,
-            &ca_summaries,
-            now,
-        );
+        let finding =
+            client_chain_finding(&ca.certs, &cert.certs, files, &client, &ca_summaries, now);
         // dockerd would refuse it whatever its CA: no network before the pre-flight passes.
         ok = finding.severity != Severity::Error;
         findings.push(finding);
@@ -275,9 +269,14 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-/// Whether a rejection means "no path to these roots" (rather than a fault of the certificate).
+/// Whether a rejection means "not issued by these roots" (rather than a fault of the certificate
+/// that any CA of dockerd's would find): no path, or a CA of the right name whose key did not sign
+/// it (another CA of the same name may be the daemon's).
 fn is_unknown_authority(code: &str) -> bool {
-    matches!(code, "unknown-authority" | "no-usable-root")
+    matches!(
+        code,
+        "unknown-authority" | "no-usable-root" | "bad-signature"
+    )
 }
 
 /// The client chain as dockerd judges it (Go, clientAuth) against the client's own ca.pem. The

@@ -192,8 +192,3 @@ pub fn verify_signature(
     }
     Err(Error::InvalidCertificate(CertificateError::BadSignature))
 }
-
-/// The algorithms of dockcert's crypto provider.
-pub fn algorithms() -> WebPkiSupportedAlgorithms {
-    rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms
-}

@@ -1090,3 +1090,36 @@ fn an_expired_root_that_rustls_would_not_look_at() {
          (the docker CLI 28) refuse \"CN=Expired Root\": it has expired."
     );
 }
+
+#[test]
+fn a_client_certificate_from_another_ca_of_the_same_name() {
+    if !have_peers("a_client_certificate_from_another_ca_of_the_same_name") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let o = Ossl::new(&sb.root);
+    o.cert("ca", "ec", "Docker CA", Some(CA_EXT), None);
+    o.cert("server", "ec", "localhost", Some(SERVER_EXT), Some("ca"));
+    // Another CA with the very same name: the docker CLI sends the certificate (its issuer
+    // name is among the daemon's CAs), and dockerd refuses it.
+    o.cert("twin", "ec", "Docker CA", Some(CA_EXT), None);
+    o.cert("client", "ec", "client", Some(CLIENT_EXT), Some("twin"));
+    let daemon = o.daemon("ca.pem", &["server.pem"], "server-key.pem");
+    let client = o.client("ca.pem", "client.pem", "client-key.pem");
+    let report = same_verdict(&sb, &daemon, &client, false);
+    let rejected = find(&report, "client-rejected");
+    let message = rejected["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("the daemon rejected our client certificate (during the ")
+            && message.contains("TLS alert \""),
+        "{message}"
+    );
+    assert!(
+        rejected["fix"]
+            .as_str()
+            .unwrap()
+            .contains("the daemon's --tlscacert is the CA that issued this cert.pem")
+    );
+    // The pre-flight saw that ca.pem did not issue it, and left it to the handshake.
+    find(&report, "client-ca-split");
+}
