@@ -257,7 +257,48 @@ fn same_verdict(
         "dockcert verify must agree with the docker CLI: {report:#}"
     );
     assert_eq!(report["ok"], docker_works);
+    if docker_works {
+        strict_openssl_agrees(sb, daemon, client, &report);
+    }
     report
+}
+
+/// The real `openssl verify -x509_strict` on the daemon's chain must fail exactly when verify
+/// warned that strict OpenSSL refuses it (sets OpenSSL refuses by its default rules aside).
+fn strict_openssl_agrees(sb: &Sandbox, daemon: &Path, client: &Path, report: &serde_json::Value) {
+    let has = |code: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == code)
+    };
+    if has("other-clients-openssl") {
+        return;
+    }
+    let chain = pem::parse_many(fs::read(daemon.join("server-cert.pem")).unwrap()).unwrap();
+    let dir = sb.root.join("strict-check");
+    fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, certs: &[pem::Pem]| {
+        let path = dir.join(name);
+        fs::write(&path, pem::encode_many(certs)).unwrap();
+        path
+    };
+    let leaf = write("leaf.pem", &chain[..1]);
+    let mut cmd = Command::new("openssl");
+    cmd.args(["verify", "-x509_strict", "-CAfile"])
+        .arg(client.join("ca.pem"));
+    if chain.len() > 1 {
+        cmd.arg("-untrusted").arg(write("rest.pem", &chain[1..]));
+    }
+    let out = cmd.arg(&leaf).output().unwrap();
+    assert_eq!(
+        out.status.success(),
+        !has("other-clients-strict"),
+        "openssl verify -x509_strict: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 }
 
 /// A client CA and its client certificate, the ordinary part of most sets.
