@@ -24,6 +24,7 @@ use crate::http;
 use crate::load::{self, CertFile, KeyFile, LoadError};
 use crate::net::docker_verifier::{self, DockerServerVerifier};
 use crate::net::not_tls;
+use crate::net::other_clients;
 use crate::net::rsa_legacy;
 use crate::x509::goverify::{self as verdict, Purpose};
 
@@ -156,6 +157,20 @@ pub fn preflight(loaded: Loaded, now: OffsetDateTime) -> (Vec<Finding>, Option<M
                     "issue the client a new key of at least 2048 bits (or P-256) from your CA; \
                      `dockcert audit` lists the set's security defects",
                 ),
+            );
+            findings.push(
+                Finding::warning(
+                    "other-clients-openssl",
+                    name(&files.key),
+                    format!(
+                        "Docker accepts this key, but {} will refuse to use it: a {}-bit RSA key is below \
+                         OpenSSL's security level 2 (the default of Debian's, Ubuntu's and RHEL's OpenSSL, and of \
+                         Python 3.10+): \"ee key too small\"",
+                        other_clients::OPENSSL_CLIENTS,
+                        small.bits
+                    ),
+                )
+                .with_fix("issue the client a new key of at least 2048 bits (or P-256) from your CA"),
             );
             let spki = small.spki.clone();
             Ok::<_, LoadError>((spki, Arc::new(small) as Arc<dyn rustls::sign::SigningKey>))

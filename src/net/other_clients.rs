@@ -20,7 +20,8 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::finding::Finding;
 
-const OPENSSL_CLIENTS: &str = "OpenSSL-based clients (the Python docker SDK, docker-compose v1, Ansible's docker modules, curl)";
+/// The OpenSSL-based clients of a Docker daemon, for messages.
+pub const OPENSSL_CLIENTS: &str = "OpenSSL-based clients (the Python docker SDK, docker-compose v1, Ansible's docker modules, curl)";
 const STRICT_CLIENTS: &str = "OpenSSL in strict mode (X509_STRICT, which Python 3.13's \
                               ssl.create_default_context() turns on)";
 const RUSTLS_CLIENTS: &str = "rustls-based clients (e.g. Rust programs using bollard with rustls)";
@@ -203,6 +204,17 @@ pub fn judge_server_chain(
             "the daemon's certificate has a keyUsage ({ku}) without digitalSignature, keyEncipherment or \
              keyAgreement, so OpenSSL refuses it for a TLS server: \"unsupported certificate purpose\""
         ));
+    }
+    // OpenSSL's `xku_reject`: an extendedKeyUsage without serverAuth refuses the sslserver
+    // purpose, and anyExtendedKeyUsage does not count (Go honours it).
+    if let Ok(Some(eku)) = leaf_facts.cert.extended_key_usage()
+        && !eku.value.server_auth
+    {
+        openssl.push(
+            "the daemon's certificate has an extendedKeyUsage without serverAuth (anyExtendedKeyUsage does \
+             not count for OpenSSL): \"unsupported certificate purpose\""
+                .to_string(),
+        );
     }
     if let Some(wildcard) = openssl_refused_wildcard(&leaf_facts.cert, host) {
         openssl.push(format!(

@@ -259,8 +259,44 @@ fn same_verdict(
     assert_eq!(report["ok"], docker_works);
     if docker_works {
         strict_openssl_agrees(sb, daemon, client, &report);
+        openssl_agrees(dockerd.port(), client, &report);
     }
     report
+}
+
+/// The real `openssl s_client` (OpenSSL's default rules, the host name checked) connects to the
+/// daemon exactly when verify did not warn that OpenSSL-based clients refuse it.
+fn openssl_agrees(port: u16, client: &Path, report: &serde_json::Value) {
+    let warned = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "other-clients-openssl");
+    let out = Command::new("openssl")
+        .args([
+            "s_client",
+            "-verify_return_error",
+            "-verify_ip",
+            "127.0.0.1",
+            "-connect",
+        ])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-CAfile")
+        .arg(client.join("ca.pem"))
+        .arg("-cert")
+        .arg(client.join("cert.pem"))
+        .arg("-key")
+        .arg(client.join("key.pem"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.success(),
+        !warned,
+        "openssl s_client: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 }
 
 /// The real `openssl verify -x509_strict` on the daemon's chain must fail exactly when verify
