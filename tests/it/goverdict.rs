@@ -1532,8 +1532,13 @@ fn fixed_corpus(dir: &Path) -> Corpus {
 
 /// A property-based part: a base chain mutated in versions, serials, validity, key types,
 /// extensions (with random criticality) and names; deterministic seed, fixed size.
-fn generated_corpus(count: usize) -> Corpus {
+fn generated_corpus(dir: &Path, count: usize) -> Corpus {
     let mut c = Corpus::default();
+    // RSA keys of three sizes, made once by openssl and shared by the chains that draw them.
+    let rsa: Vec<Key> = [1024, 2048, 3072]
+        .iter()
+        .map(|bits| openssl_rsa(dir, *bits))
+        .collect();
     let ext_pool = prop_oneof![
         Just(("bc_ca", 0u8)),
         Just(("bc_leaf", 0)),
@@ -1559,7 +1564,7 @@ fn generated_corpus(count: usize) -> Corpus {
         -400i64..400,
         -400i64..400,
         prop::collection::vec((ext_pool, any::<bool>()), 0..6),
-        0u8..5,
+        0u8..8,
     );
     let host_strategy = prop::sample::select(vec![
         "docker.example",
@@ -1649,7 +1654,8 @@ fn generated_corpus(count: usize) -> Corpus {
             0 | 1 => p256(),
             2 => p384(),
             3 => ed25519(),
-            _ => p521(),
+            4 => p521(),
+            k => rsa[usize::from(k - 5)].share(),
         };
         let r = make(
             &build(ca_spec("Test Root CA"), rv, rs, rnb, rna, &rext),
@@ -1812,7 +1818,24 @@ fn verdicts_equal_go_1_19_on_every_chain() {
     let dir = tempfile::tempdir().unwrap();
     let mut corpus = fixed_corpus(dir.path());
     let fixed = corpus.cases.len();
-    corpus.cases.extend(generated_corpus(200).cases);
+    let generated = generated_corpus(dir.path(), 200);
+    // The generator draws every key type, RSA sizes included.
+    let rsa_oid = oid("1.2.840.113549.1.1.1");
+    let with_rsa = generated
+        .cases
+        .iter()
+        .filter(|case| {
+            std::iter::once(&case.leaf)
+                .chain(&case.intermediates)
+                .chain(&case.roots)
+                .any(|der| der.windows(rsa_oid.len()).any(|w| w == rsa_oid.as_slice()))
+        })
+        .count();
+    assert!(
+        with_rsa > 40,
+        "only {with_rsa} generated chains hold an RSA key"
+    );
+    corpus.cases.extend(generated.cases);
     let binary = build_goverdict(dir.path());
     let go = go_verdicts(&binary, &corpus.cases);
     assert_eq!(
