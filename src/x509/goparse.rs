@@ -99,12 +99,6 @@ pub(crate) struct Subtrees<'a> {
     pub uris: Vec<&'a str>,
 }
 
-impl Subtrees<'_> {
-    fn is_empty(&self) -> bool {
-        self.dns.is_empty() && self.ips.is_empty() && self.emails.is_empty() && self.uris.is_empty()
-    }
-}
-
 /// A certificate as Go's parser leaves it.
 #[derive(Clone, Debug)]
 pub(crate) struct GoCert<'a> {
@@ -932,7 +926,6 @@ fn parse_name_constraints<'a>(cert: &mut GoCert<'a>, value: &'a [u8]) -> Result<
     if let Some(e) = excluded {
         read(e, &mut excluded_out)?;
     }
-    let _ = permitted_out.is_empty();
     cert.permitted = permitted_out;
     cert.excluded = excluded_out;
     Ok(unhandled)

@@ -325,7 +325,7 @@ impl<'a> Pool<'a> {
             }
             match found.unverifiable {
                 None => {
-                    self.tls_key_checks(&found.chain)?;
+                    self.tls_key_checks()?;
                     return Ok(found.chain.clone());
                 }
                 Some(code) => blocked = Some(code),
@@ -383,7 +383,7 @@ impl<'a> Pool<'a> {
 
     /// crypto/tls after Verify: the leaf's key must be RSA, ECDSA or Ed25519; Go 1.24 also
     /// refuses presented RSA keys over 8192 bits (`checkKeySize`).
-    fn tls_key_checks(&self, chain: &[usize]) -> Result<(), Rejection> {
+    fn tls_key_checks(&self) -> Result<(), Rejection> {
         let leaf = self.cert(0);
         if matches!(leaf.key, PubKey::Dsa | PubKey::Unknown) {
             return Err(Rejection::new(
@@ -412,7 +412,6 @@ impl<'a> Pool<'a> {
                 }
             }
         }
-        let _ = chain;
         Ok(())
     }
 
