@@ -96,6 +96,19 @@ fn replace(s: Spec, e: Ext) -> Spec {
     with_ext(without(s, &oid), e)
 }
 
+/// Two handles on one P-256 key (for two certificates with the same key).
+fn openssl_free_p256_pair() -> (Key, Key) {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+    let load = || {
+        Key::P256(
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap(),
+        )
+    };
+    (load(), load())
+}
+
 /// The matrix cases (docker-verdict-matrix.txt) and the rules' edges.
 fn fixed_corpus(dir: &Path) -> Corpus {
     let mut c = Corpus::default();
@@ -1677,6 +1690,65 @@ fn fixed_corpus(dir: &Path) -> Corpus {
         )]));
         let l = make(&s, p256(), Some(&r));
         c.add("13m_issuer_name_other_encoding", &l, &[], &[&r], HOST);
+    }
+    {
+        // Two copies of the intermediate (same name and key): one expired, one valid.
+        let r = make(&ca(), p256(), None);
+        let shared = openssl_free_p256_pair();
+        let mut old = int();
+        old.not_after = NOW - 1;
+        old.serial = vec![0x01];
+        let i_old = make(&old, shared.0, Some(&r));
+        let mut fresh = int();
+        fresh.serial = vec![0x02];
+        let i_new = make(&fresh, shared.1, Some(&r));
+        let l = make(&leaf(), p256(), Some(&i_new));
+        c.add(
+            "13n_reissued_intermediate_expired_first",
+            &l,
+            &[&i_old, &i_new],
+            &[&r],
+            HOST,
+        );
+        c.add(
+            "13o_reissued_intermediate_expired_only",
+            &l,
+            &[&i_old],
+            &[&r],
+            HOST,
+        );
+        c.add(
+            "13p_duplicate_intermediate",
+            &l,
+            &[&i_new, &i_new],
+            &[&r],
+            HOST,
+        );
+    }
+    for (label, wrong, right_last) in [
+        ("limit_hit", 101usize, true),
+        ("under_limit", 60, true),
+        ("right_first", 120, false),
+    ] {
+        // Many candidates with the issuer's name but other keys: Go gives up after 100 signature
+        // checks, in its candidate order.
+        let r = make(&ca(), p256(), None);
+        let i = make(&int(), p256(), Some(&r));
+        let l = make(&leaf(), p256(), Some(&i));
+        let decoys: Vec<Cert> = (0..wrong).map(|_| make(&int(), p256(), Some(&r))).collect();
+        let mut ints: Vec<&Cert> = decoys.iter().collect();
+        if right_last {
+            ints.push(&i);
+        } else {
+            ints.insert(0, &i);
+        }
+        c.add(
+            &format!("13q_signature_checks_{label}"),
+            &l,
+            &ints,
+            &[&r],
+            HOST,
+        );
     }
     c
 }
