@@ -99,12 +99,6 @@ pub(crate) struct Subtrees<'a> {
     pub uris: Vec<&'a str>,
 }
 
-impl Subtrees<'_> {
-    fn is_empty(&self) -> bool {
-        self.dns.is_empty() && self.ips.is_empty() && self.emails.is_empty() && self.uris.is_empty()
-    }
-}
-
 /// A certificate as Go's parser leaves it.
 #[derive(Clone, Debug)]
 pub(crate) struct GoCert<'a> {
@@ -487,18 +481,20 @@ fn parse_time(der: &mut Der<'_>) -> Result<i64, ParseError> {
     } else {
         "malformed GeneralizedTime"
     };
-    if rest.len() < 11 {
+    // cryptobyte's ReadASN1UTCTime falls back to minute precision (`0601021504Z0700`) when the
+    // seconds are missing; GeneralizedTime has no such fallback.
+    let with_seconds = rest.len() >= 11 && rest[..10].iter().all(u8::is_ascii_digit);
+    let clock_len = if with_seconds {
+        10
+    } else if t == 0x17 && rest.len() >= 9 && rest[..8].iter().all(u8::is_ascii_digit) {
+        8
+    } else {
         return Err(bad);
-    }
+    };
     let field = |range: std::ops::Range<usize>| digits(&rest[range]).ok_or(bad);
-    let (month, day, hour, minute, second) = (
-        field(0..2)?,
-        field(2..4)?,
-        field(4..6)?,
-        field(6..8)?,
-        field(8..10)?,
-    );
-    let offset = match &rest[10..] {
+    let (month, day, hour, minute) = (field(0..2)?, field(2..4)?, field(4..6)?, field(6..8)?);
+    let second = if with_seconds { field(8..10)? } else { 0 };
+    let offset = match &rest[clock_len..] {
         [b'Z'] => 0,
         [sign @ (b'+' | b'-'), hh1, hh2, mm1, mm2] => {
             let hh = digits(&[*hh1, *hh2]).ok_or(bad)?;
@@ -932,7 +928,6 @@ fn parse_name_constraints<'a>(cert: &mut GoCert<'a>, value: &'a [u8]) -> Result<
     if let Some(e) = excluded {
         read(e, &mut excluded_out)?;
     }
-    let _ = permitted_out.is_empty();
     cert.permitted = permitted_out;
     cert.excluded = excluded_out;
     Ok(unhandled)

@@ -166,6 +166,13 @@ pub fn verify(
     Verdict { per_release }
 }
 
+/// Whether `host` is covered by the leaf's SANs as `VerifyHostname` decides in `release`;
+/// `None` when that release cannot parse the leaf.
+pub fn covers_host(leaf: &[u8], host: &str, release: GoRelease) -> Option<bool> {
+    let cert = parse_for(leaf, release).ok()?;
+    Some(gonames::verify_hostname(&cert, host, !release.is_124()))
+}
+
 /// A certificate's subject for messages.
 fn subject(cert: &GoCert<'_>) -> String {
     use x509_parser::prelude::FromDer;
@@ -227,10 +234,16 @@ fn verify_release(
     release: GoRelease,
 ) -> Result<Vec<usize>, Rejection> {
     let describe = |position: String, err: &str| {
-        Rejection::new(
-            "malformed-certificate",
-            format!("{release} cannot parse {position}: {err}."),
-        )
+        // Go 1.24 refuses critical key identifiers at parse time; say so with its own code.
+        let code = if err.contains("key identifier incorrectly marked critical") {
+            "key-id-critical"
+        } else if err == "unsupported elliptic curve" {
+            // P-192, secp256k1, brainpool ...: Go parses no other curves.
+            "unsupported-key"
+        } else {
+            "malformed-certificate"
+        };
+        Rejection::new(code, format!("{release} cannot parse {position}: {err}."))
     };
     // crypto/tls parses every certificate the peer sends before verifying.
     let leaf =
@@ -312,7 +325,7 @@ impl<'a> Pool<'a> {
             }
             match found.unverifiable {
                 None => {
-                    self.tls_key_checks(&found.chain)?;
+                    self.tls_key_checks()?;
                     return Ok(found.chain.clone());
                 }
                 Some(code) => blocked = Some(code),
@@ -370,7 +383,7 @@ impl<'a> Pool<'a> {
 
     /// crypto/tls after Verify: the leaf's key must be RSA, ECDSA or Ed25519; Go 1.24 also
     /// refuses presented RSA keys over 8192 bits (`checkKeySize`).
-    fn tls_key_checks(&self, chain: &[usize]) -> Result<(), Rejection> {
+    fn tls_key_checks(&self) -> Result<(), Rejection> {
         let leaf = self.cert(0);
         if matches!(leaf.key, PubKey::Dsa | PubKey::Unknown) {
             return Err(Rejection::new(
@@ -399,7 +412,6 @@ impl<'a> Pool<'a> {
                 }
             }
         }
-        let _ = chain;
         Ok(())
     }
 

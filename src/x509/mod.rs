@@ -7,4 +7,6 @@ mod goparse;
 mod gosig;
 pub mod goverify;
 
-pub use goverify::{GoRelease, PERMITTED_DIFFERENCES, Purpose, Rejection, Verdict, verify};
+pub use goverify::{
+    GoRelease, PERMITTED_DIFFERENCES, Purpose, Rejection, Verdict, covers_host, verify,
+};

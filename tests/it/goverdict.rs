@@ -96,6 +96,19 @@ fn replace(s: Spec, e: Ext) -> Spec {
     with_ext(without(s, &oid), e)
 }
 
+/// Two handles on one P-256 key (for two certificates with the same key).
+fn openssl_free_p256_pair() -> (Key, Key) {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+    let load = || {
+        Key::P256(
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap(),
+        )
+    };
+    (load(), load())
+}
+
 /// The matrix cases (docker-verdict-matrix.txt) and the rules' edges.
 fn fixed_corpus(dir: &Path) -> Corpus {
     let mut c = Corpus::default();
@@ -1382,6 +1395,157 @@ fn fixed_corpus(dir: &Path) -> Corpus {
         HOST,
     );
 
+    // 11 (more): names, times, encodings Go's parser reads strictly.
+    let name_with =
+        |tag: u8, value: &[u8]| seq(&[tlv(0x31, &seq(&[oid("2.5.4.3"), tlv(tag, value)]))]);
+    for (label, tag, value) in [
+        ("universal_string", 0x1c, &b"\0\0\0a"[..]),
+        ("bmp_odd_length", 0x1e, &b"\0a\0"[..]),
+        ("bmp_ok", 0x1e, &b"\0a\0b"[..]),
+        ("ia5_8bit", 0x16, &b"caf\xe9"[..]),
+        ("utf8_invalid", 0x0c, &b"\xff\xfe"[..]),
+        ("numeric_letters", 0x12, &b"12a"[..]),
+        ("numeric_ok", 0x12, &b"12 34"[..]),
+        ("t61_8bit", 0x14, &b"caf\xe9"[..]),
+        ("visible_string", 0x1a, &b"abc"[..]),
+    ] {
+        let mut s = leaf();
+        s.subject = name_with(tag, value);
+        c.simple(&format!("11n1_subject_{label}"), &s, &ca(), HOST);
+    }
+    {
+        // An issuer name that is not the same bytes but the same text: Go compares bytes.
+        let mut s = leaf();
+        s.issuer_name = Some(seq(&[]));
+        c.simple("11n2_empty_issuer_name", &s, &ca(), HOST);
+    }
+    let raw_time = |t: &[u8], tag: u8| tlv(tag, t);
+    for (label, not_after) in [
+        ("utc_offset_plus", raw_time(b"261231235959+0100", 0x17)),
+        ("utc_offset_zero", raw_time(b"261231235959+0000", 0x17)),
+        ("utc_no_seconds", raw_time(b"2612312359Z", 0x17)),
+        ("generalized_fraction", raw_time(b"20261231235959.5Z", 0x18)),
+        (
+            "generalized_before_2050",
+            raw_time(b"20261231235959Z", 0x18),
+        ),
+        ("generalized_local", raw_time(b"20261231235959", 0x18)),
+        ("utc_bad_month", raw_time(b"261331235959Z", 0x17)),
+    ] {
+        // Built by hand: the validity is replaced after signing, so re-sign with raw bytes.
+        let r = make(&ca(), p256(), None);
+        let key = p256();
+        let spki = key.spki();
+        let tbs = seq(&[
+            tlv(0xa0, &small_int(2)),
+            certgen::int(&[0x11]),
+            seq(&[oid(ALG_ECDSA_SHA256)]),
+            r.subject.clone(),
+            seq(&[raw_time(b"260101000000Z", 0x17), not_after]),
+            name("leaf"),
+            spki,
+            tlv(0xa3, &seq(&[ext_der(&san(&[dns(HOST)]))])),
+        ]);
+        let sig = r.key.sign(&tbs);
+        let der = seq(&[tbs, seq(&[oid(ALG_ECDSA_SHA256)]), bits(&sig)]);
+        let l = Cert {
+            der,
+            key,
+            subject: name("leaf"),
+        };
+        c.add(&format!("11n3_time_{label}"), &l, &[], &[&r], HOST);
+    }
+    for (label, bc) in [
+        ("pathlen_only", seq(&[small_int(0)])),
+        ("negative_pathlen", seq(&[boolean(true), small_int(-1)])),
+        ("ca_false_explicit", seq(&[boolean(false)])),
+        (
+            "trailing_garbage",
+            seq(&[boolean(true), small_int(1), null()]),
+        ),
+    ] {
+        let i = replace(int(), ext("2.5.29.19", true, bc.clone()));
+        c.with_int(&format!("11n4_int_bc_{label}"), &leaf(), &i, &ca(), HOST);
+        c.simple(
+            &format!("11n5_leaf_bc_{label}"),
+            &replace(leaf(), ext("2.5.29.19", true, bc)),
+            &ca(),
+            HOST,
+        );
+    }
+    // v2 with an extensions field: Go 1.19 never reads it.
+    let mut s = leaf();
+    s.version = Some(1);
+    s.unique_ids = true;
+    c.simple("11n6_v2_with_extensions_and_ids", &s, &ca(), HOST);
+    let mut s = v1(leaf());
+    s.unique_ids = true;
+    c.simple("11n7_v1_with_unique_ids", &s, &ca(), HOST);
+    // Signature algorithm parameters: ECDSA with NULL (ignored by Go), Ed25519 with NULL (unknown).
+    let mut s = leaf();
+    s.alg = Some(seq(&[oid(ALG_ECDSA_SHA256), null()]));
+    c.simple("11n8_ecdsa_alg_with_null", &s, &ca(), HOST);
+    {
+        let r = make(&ca(), ed25519(), None);
+        let mut s = leaf();
+        s.alg = Some(seq(&[oid("1.3.101.112"), null()]));
+        let l = make(&s, p256(), Some(&r));
+        c.add("11n9_ed25519_alg_with_null", &l, &[], &[&r], HOST);
+    }
+    // SAN forms: URIs without a host, mailto, registeredID, otherName next to a DNS name.
+    for (label, extra) in [
+        ("uri_no_host", Gn::Uri("urn:example:docker".into())),
+        ("uri_mailto", Gn::Uri("mailto:ops@docker.example".into())),
+        ("uri_space", Gn::Uri("https://docker example/".into())),
+        ("registered_id", Gn::Raw(0x88, oid_bytes("1.2.3.4"))),
+        ("email_plain", Gn::Email("ops@docker.example".into())),
+        ("email_8bit", Gn::Email("op\u{e9}@docker.example".into())),
+        ("dns_empty", Gn::Dns(String::new())),
+    ] {
+        c.simple(
+            &format!("11o1_san_{label}"),
+            &leaf_spec(&[dns(HOST), extra]),
+            &ca(),
+            HOST,
+        );
+    }
+    // A root whose own validity differs from another root with the same name and key.
+    {
+        let mut old = ca();
+        old.not_after = NOW - 100;
+        let key_a = p256();
+        let old_root = make(&old, key_a, None);
+        let l = make(&leaf(), p256(), Some(&old_root));
+        c.add("11o2_expired_root_only", &l, &[], &[&old_root], HOST);
+    }
+    // A v4-mapped IPv6 SAN against an IPv4 constraint: lengths differ, so not permitted.
+    c.simple(
+        "11o3_nc_v4_constraint_mapped_san",
+        &leaf_spec(&[dns(HOST), ip("::ffff:10.1.2.3")]),
+        &with_ext(
+            ca(),
+            name_constraints(
+                Some(&[ip_constraint(&[10, 0, 0, 0], &[255, 0, 0, 0])]),
+                None,
+                true,
+            ),
+        ),
+        HOST,
+    );
+    // Critical EKU with an unknown usage only; critical keyUsage on a leaf without digitalSignature.
+    c.simple(
+        "11o4_leaf_eku_unknown_only",
+        &replace(leaf(), eku(&["1.2.3.4.5"], true)),
+        &ca(),
+        HOST,
+    );
+    c.simple(
+        "11o5_leaf_ku_cert_sign_crl_only",
+        &replace(leaf(), key_usage(KU_CRL_SIGN)),
+        &ca(),
+        HOST,
+    );
+
     // 12: client certificates.
     c.simple("12a_v1_leaf_as_client", &v1(leaf()), &ca(), HOST);
     c.pin("12a_v1_leaf_as_client", true, "P P");
@@ -1527,13 +1691,77 @@ fn fixed_corpus(dir: &Path) -> Corpus {
         let l = make(&s, p256(), Some(&r));
         c.add("13m_issuer_name_other_encoding", &l, &[], &[&r], HOST);
     }
+    {
+        // Two copies of the intermediate (same name and key): one expired, one valid.
+        let r = make(&ca(), p256(), None);
+        let shared = openssl_free_p256_pair();
+        let mut old = int();
+        old.not_after = NOW - 1;
+        old.serial = vec![0x01];
+        let i_old = make(&old, shared.0, Some(&r));
+        let mut fresh = int();
+        fresh.serial = vec![0x02];
+        let i_new = make(&fresh, shared.1, Some(&r));
+        let l = make(&leaf(), p256(), Some(&i_new));
+        c.add(
+            "13n_reissued_intermediate_expired_first",
+            &l,
+            &[&i_old, &i_new],
+            &[&r],
+            HOST,
+        );
+        c.add(
+            "13o_reissued_intermediate_expired_only",
+            &l,
+            &[&i_old],
+            &[&r],
+            HOST,
+        );
+        c.add(
+            "13p_duplicate_intermediate",
+            &l,
+            &[&i_new, &i_new],
+            &[&r],
+            HOST,
+        );
+    }
+    for (label, wrong, right_last) in [
+        ("limit_hit", 101usize, true),
+        ("under_limit", 60, true),
+        ("right_first", 120, false),
+    ] {
+        // Many candidates with the issuer's name but other keys: Go gives up after 100 signature
+        // checks, in its candidate order.
+        let r = make(&ca(), p256(), None);
+        let i = make(&int(), p256(), Some(&r));
+        let l = make(&leaf(), p256(), Some(&i));
+        let decoys: Vec<Cert> = (0..wrong).map(|_| make(&int(), p256(), Some(&r))).collect();
+        let mut ints: Vec<&Cert> = decoys.iter().collect();
+        if right_last {
+            ints.push(&i);
+        } else {
+            ints.insert(0, &i);
+        }
+        c.add(
+            &format!("13q_signature_checks_{label}"),
+            &l,
+            &ints,
+            &[&r],
+            HOST,
+        );
+    }
     c
 }
 
 /// A property-based part: a base chain mutated in versions, serials, validity, key types,
 /// extensions (with random criticality) and names; deterministic seed, fixed size.
-fn generated_corpus(count: usize) -> Corpus {
+fn generated_corpus(dir: &Path, count: usize) -> Corpus {
     let mut c = Corpus::default();
+    // RSA keys of three sizes, made once by openssl and shared by the chains that draw them.
+    let rsa: Vec<Key> = [1024, 2048, 3072]
+        .iter()
+        .map(|bits| openssl_rsa(dir, *bits))
+        .collect();
     let ext_pool = prop_oneof![
         Just(("bc_ca", 0u8)),
         Just(("bc_leaf", 0)),
@@ -1559,7 +1787,7 @@ fn generated_corpus(count: usize) -> Corpus {
         -400i64..400,
         -400i64..400,
         prop::collection::vec((ext_pool, any::<bool>()), 0..6),
-        0u8..5,
+        0u8..8,
     );
     let host_strategy = prop::sample::select(vec![
         "docker.example",
@@ -1649,7 +1877,8 @@ fn generated_corpus(count: usize) -> Corpus {
             0 | 1 => p256(),
             2 => p384(),
             3 => ed25519(),
-            _ => p521(),
+            4 => p521(),
+            k => rsa[usize::from(k - 5)].share(),
         };
         let r = make(
             &build(ca_spec("Test Root CA"), rv, rs, rnb, rna, &rext),
@@ -1812,7 +2041,24 @@ fn verdicts_equal_go_1_19_on_every_chain() {
     let dir = tempfile::tempdir().unwrap();
     let mut corpus = fixed_corpus(dir.path());
     let fixed = corpus.cases.len();
-    corpus.cases.extend(generated_corpus(200).cases);
+    let generated = generated_corpus(dir.path(), 200);
+    // The generator draws every key type, RSA sizes included.
+    let rsa_oid = oid("1.2.840.113549.1.1.1");
+    let with_rsa = generated
+        .cases
+        .iter()
+        .filter(|case| {
+            std::iter::once(&case.leaf)
+                .chain(&case.intermediates)
+                .chain(&case.roots)
+                .any(|der| der.windows(rsa_oid.len()).any(|w| w == rsa_oid.as_slice()))
+        })
+        .count();
+    assert!(
+        with_rsa > 40,
+        "only {with_rsa} generated chains hold an RSA key"
+    );
+    corpus.cases.extend(generated.cases);
     let binary = build_goverdict(dir.path());
     let go = go_verdicts(&binary, &corpus.cases);
     assert_eq!(

@@ -401,6 +401,18 @@ fn pss_sha256_ai() -> Vec<u8> {
 }
 
 impl Key {
+    /// Another handle on an openssl-held key (the key file is shared).
+    pub fn share(&self) -> Key {
+        match self {
+            Key::Openssl { pem, spki, alg } => Key::Openssl {
+                pem: pem.clone(),
+                spki: spki.clone(),
+                alg: alg.clone(),
+            },
+            _ => panic!("only openssl keys are shared"),
+        }
+    }
+
     pub fn spki(&self) -> Vec<u8> {
         match self {
             Key::P256(k) => ec_spki("1.2.840.10045.3.1.7", k.public_key().as_ref()),
