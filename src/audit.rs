@@ -2,15 +2,15 @@
 //! them, as of a moment passed in. No file access and no clock here: the command reads the files
 //! (and their modes) and hands them over, so every lint is tested on bytes.
 //!
-//! Path building and signature checks are rustls-webpki's; on top of it come the lints it does not
-//! do (weak algorithms and keys, serials, key usage of issuers, v1 CAs, EKU on the trust anchor,
-//! modes, keys). Where webpki and a lint disagree, the stricter answer wins: a chain webpki
-//! rejects is never reported clean.
+//! The chain's verdict, path building and signature checks are Docker's: `x509::goverify`, the
+//! rules of Go's crypto/x509 as dockerd and the docker CLI (every Go they ship with) apply them.
+//! On top of it come the lints (weak algorithms and keys, serials, key usage of issuers, v1
+//! certificates, key identifiers, modes, keys). A chain Docker refuses is never reported clean.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
+use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 use x509_parser::oid_registry::{self, Oid};
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate, X509Version};
@@ -102,7 +102,79 @@ pub struct Options {
     pub warn_days: i64,
 }
 
-/// Every stable finding code with its severity, for the README and the tests.
+/// The RFC 5280 profile (`audit --strict`): codes that are warnings by default, because Docker
+/// (Go) accepts what they describe, and errors under `--strict`, because RFC 5280 path validation
+/// as `openssl verify -x509_strict` and rustls-webpki apply it refuses it. `v1-ca` is such a
+/// warning only for a v1 root (Go accepts it; as an intermediate Go refuses it: an error).
+pub const STRICT_PROFILE: &[&str] = &[
+    "bad-serial",
+    "v1-cert",
+    "v1-ca",
+    "aki-missing",
+    "ski-missing",
+    "empty-name",
+    "basic-constraints-not-critical",
+    "extension-criticality",
+    "leaf-is-ca",
+];
+
+/// Which rules a verdict follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// What Docker (Go, every release Docker ships with) accepts; RFC 5280-only rules warn.
+    #[default]
+    Docker,
+    /// RFC 5280 as strict verifiers apply it: [`STRICT_PROFILE`] warnings become errors.
+    Strict,
+}
+
+/// Applies `profile` to findings made under the Docker profile.
+pub fn apply_profile(findings: &mut [Finding], profile: Profile) {
+    if profile == Profile::Strict {
+        for finding in findings {
+            if finding.severity == Severity::Warning && STRICT_PROFILE.contains(&finding.code) {
+                finding.severity = Severity::Error;
+            }
+        }
+    }
+}
+
+/// What to do about a certificate that dockcert did not make: `dockcert init --force` would
+/// replace the whole set with a new CA, which is not what its owner wants.
+pub const REISSUE_FOREIGN: &str = "from your CA, or `dockcert import-ca` then `dockcert issue …`";
+
+/// Fits the fixes to who made each file: a fix that points to `dockcert init` is rewritten for
+/// files `made_by_dockcert` says dockcert did not make ("re-issue it from your CA (or `dockcert
+/// import-ca` then `dockcert issue …`)"). A finding's subject is a path, possibly followed by
+/// " (certificate N)".
+pub fn fit_fixes(findings: &mut [Finding], made_by_dockcert: impl Fn(&Path) -> bool) {
+    for finding in findings {
+        let path = finding
+            .subject
+            .split(" (certificate ")
+            .next()
+            .unwrap_or_default();
+        if made_by_dockcert(Path::new(path)) {
+            continue;
+        }
+        let Some(fix) = &finding.fix else { continue };
+        let Some(start) = fix.find("(dockcert init") else {
+            continue;
+        };
+        let Some(len) = fix[start..].find(')') else {
+            continue;
+        };
+        let rewritten = format!(
+            "{}({REISSUE_FOREIGN}){}",
+            &fix[..start],
+            &fix[start + len + 1..]
+        );
+        finding.fix = Some(rewritten);
+    }
+}
+
+/// Every stable finding code with its severity under the Docker profile, for the README and the
+/// tests ([`STRICT_PROFILE`] lists those that `--strict` makes errors).
 pub const CODES: &[(&str, Severity)] = &[
     ("file-missing", Severity::Error),
     ("file-malformed", Severity::Error),
@@ -118,21 +190,21 @@ pub const CODES: &[(&str, Severity)] = &[
     ("key-encrypted", Severity::Error),
     ("weak-signature", Severity::Error),
     ("weak-key", Severity::Error),
-    ("bad-serial", Severity::Error),
+    ("bad-serial", Severity::Warning),
     ("unknown-critical-extension", Severity::Error),
     ("issuer-not-ca", Severity::Error),
     ("issuer-no-keycertsign", Severity::Error),
     ("path-length", Severity::Error),
     ("name-constraints", Severity::Error),
     ("v1-ca", Severity::Error),
-    ("v1-cert", Severity::Error),
-    ("aki-missing", Severity::Error),
-    ("ski-missing", Severity::Error),
+    ("v1-cert", Severity::Warning),
+    ("aki-missing", Severity::Warning),
+    ("ski-missing", Severity::Warning),
     ("key-id-critical", Severity::Error),
-    ("empty-name", Severity::Error),
-    ("basic-constraints-not-critical", Severity::Error),
+    ("empty-name", Severity::Warning),
+    ("basic-constraints-not-critical", Severity::Warning),
     ("leaf-keycertsign", Severity::Error),
-    ("extension-criticality", Severity::Error),
+    ("extension-criticality", Severity::Warning),
     ("chain-invalid", Severity::Error),
     ("key-readable", Severity::Error),
     ("daemon-tcp-no-tlsverify", Severity::Error),
@@ -231,12 +303,6 @@ fn parse_nodes(file: &CertsIn) -> Vec<Node<'_>> {
         .collect()
 }
 
-fn unix_time(at: OffsetDateTime) -> UnixTime {
-    UnixTime::since_unix_epoch(std::time::Duration::from_secs(
-        u64::try_from(at.unix_timestamp()).unwrap_or(0),
-    ))
-}
-
 /// Checks one chain: the leaf, its path to the anchors, its key and the files' modes.
 pub fn audit_chain(input: &ChainIn, opts: &Options) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -261,21 +327,16 @@ pub fn audit_chain(input: &ChainIn, opts: &Options) -> Vec<Finding> {
     }
     let intermediates: Vec<&Node<'_>> = bundled.iter().chain(extra.iter()).collect();
 
-    // Our own path: leaf, issuers…, anchor. webpki's verdict comes after the lints.
-    // webpki's path when it finds one (its signatures are checked once); our own builder
-    // otherwise, to say which link is broken and to lint what is there.
-    let verified = webpki_path(leaf, &intermediates, &anchors, input.purpose, opts.now);
-    let path = match &verified {
-        Ok((used, anchor)) => BuiltPath {
-            issuers: used
-                .iter()
-                .map(|i| intermediates[*i])
-                .chain(std::iter::once(&anchors[*anchor]))
-                .collect(),
+    // Docker's verdict (Go's crypto/x509, every Go release Docker ships with) and the path it
+    // verified; our own builder otherwise, to say which link is broken and to lint what is there.
+    let verdict = docker_verdict_of(leaf, &intermediates, &anchors, input, opts.now);
+    let path = match docker_path(&verdict, leaf, &intermediates, &anchors) {
+        Some(issuers) => BuiltPath {
+            issuers,
             anchored: true,
             findings: Vec::new(),
         },
-        Err(_) => build_path(leaf, &intermediates, &anchors),
+        None => build_path(leaf, &intermediates, &anchors),
     };
     out.extend(path.findings.iter().cloned());
 
@@ -292,7 +353,11 @@ pub fn audit_chain(input: &ChainIn, opts: &Options) -> Vec<Finding> {
         let is_anchor = path.anchored && depth + 1 == chain.len() && depth > 0;
         lint_validity(node, opts, &mut out);
         lint_key(node, &mut out);
-        lint_serial(node, &mut out);
+        // A trust anchor's serial is nobody's concern: Go and browsers trust roots with serial 0
+        // (Starfield Root G2).
+        if !is_anchor {
+            lint_serial(node, &mut out);
+        }
         lint_critical_extensions(node, &mut out);
         lint_profile(node, &mut out);
         if !is_anchor || !is_self_signed(&node.cert) {
@@ -303,12 +368,12 @@ pub fn audit_chain(input: &ChainIn, opts: &Options) -> Vec<Finding> {
             lint_chain_eku(node, input.purpose, &mut out);
         } else if node.cert.version() != X509Version::V3 {
             out.push(
-                Finding::error(
+                Finding::warning(
                     "v1-cert",
                     &node.label,
                     format!(
-                        "is an X.509 v{} certificate; rustls and RFC 5280 path validation need v3 \
-                         (and v1 cannot carry SANs or EKU)",
+                        "is an X.509 v{} certificate: Docker (Go) accepts it, but rustls and RFC 5280 \
+                         path validation need v3 (and v1 cannot carry SANs or EKU)",
                         node.cert.version().0 + 1
                     ),
                 )
@@ -342,7 +407,7 @@ pub fn audit_chain(input: &ChainIn, opts: &Options) -> Vec<Finding> {
         lint_cert_mode(file, &mut out);
     }
 
-    webpki_verdict(verified.map(|_| ()), leaf, &mut out);
+    docker_verdict(&verdict, leaf, &mut out);
     dedup(&mut out);
 
     if !out.iter().any(|f| f.severity == Severity::Error) {
@@ -639,11 +704,13 @@ fn lint_serial(node: &Node<'_>, out: &mut Vec<Finding>) {
     };
     if let Some(problem) = problem {
         out.push(
-            Finding::error(
+            Finding::warning(
                 "bad-serial",
                 &node.label,
                 format!(
-                    "its serial number {problem} (RFC 5280 4.1.2.2; Go rejects negative serials)"
+                    "its serial number {problem}: Docker accepts it (the docker CLI 28 is built to \
+                     allow negative serials), but RFC 5280 4.1.2.2 forbids it and Go 1.23+ programs \
+                     with default settings refuse negative ones"
                 ),
             )
             .with_fix("issue it again with a positive random serial of at most 20 octets"),
@@ -692,20 +759,22 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
     });
     if !is_self_signed(cert) && !aki_has_key_id {
         out.push(
-            Finding::error(
+            Finding::warning(
                 "aki-missing",
                 &node.label,
-                "has no authorityKeyIdentifier keyIdentifier, which RFC 5280 4.2.1.1 requires in                  every certificate but a self-signed one",
+                "has no authorityKeyIdentifier keyIdentifier: Docker accepts that, but RFC 5280 \
+                 4.2.1.1 requires it in every certificate but a self-signed one",
             )
             .with_fix(fix),
         );
     }
     if is_ca && ski.is_none() {
         out.push(
-            Finding::error(
+            Finding::warning(
                 "ski-missing",
                 &node.label,
-                "is a CA certificate without subjectKeyIdentifier, which RFC 5280 4.2.1.2 requires",
+                "is a CA certificate without subjectKeyIdentifier: Docker accepts that, but RFC 5280 \
+                 4.2.1.2 requires it",
             )
             .with_fix(fix),
         );
@@ -719,7 +788,10 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
                 Finding::error(
                     "key-id-critical",
                     &node.label,
-                    format!("marks {name} critical, which RFC 5280 4.2.1.1/4.2.1.2 forbid"),
+                    format!(
+                        "marks {name} critical, which RFC 5280 4.2.1.1/4.2.1.2 forbid and the docker \
+                         CLI 28 (Go 1.24) refuses when it parses the certificate"
+                    ),
                 )
                 .with_fix(fix),
             );
@@ -739,7 +811,7 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
         };
         if let Some(rule) = rule.filter(|_| !ext.critical) {
             out.push(
-                Finding::error(
+                Finding::warning(
                     "extension-criticality",
                     &node.label,
                     format!("does not mark {rule} critical, as it must"),
@@ -750,7 +822,7 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
     }
     if cert.issuer().iter().next().is_none() {
         out.push(
-            Finding::error(
+            Finding::warning(
                 "empty-name",
                 &node.label,
                 "has an empty issuer name (RFC 5280 4.1.2.4)",
@@ -760,7 +832,7 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
     }
     if is_ca && cert.subject().iter().next().is_none() {
         out.push(
-            Finding::error(
+            Finding::warning(
                 "empty-name",
                 &node.label,
                 "is a CA with an empty subject name (RFC 5280 4.1.2.6)",
@@ -773,7 +845,7 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
         && !bc.critical
     {
         out.push(
-            Finding::error(
+            Finding::warning(
                 "basic-constraints-not-critical",
                 &node.label,
                 "is a CA whose basicConstraints is not marked critical (RFC 5280 4.2.1.9)",
@@ -842,18 +914,24 @@ fn lint_signature_algorithm(node: &Node<'_>, out: &mut Vec<Finding>) {
 fn lint_issuer(node: &Node<'_>, depth: usize, chain: &[&Node<'_>], out: &mut Vec<Finding>) {
     let cert = &node.cert;
     if cert.version() != X509Version::V3 {
-        out.push(
-            Finding::error(
-                "v1-ca",
-                &node.label,
-                format!(
-                    "is an X.509 v{} certificate used as a CA: it cannot say CA:TRUE, so RFC 5280 \
-                     verifiers refuse it as an issuer",
-                    cert.version().0 + 1
-                ),
-            )
-            .with_fix("make a v3 CA with basicConstraints CA:TRUE (dockcert init)"),
+        // Go accepts a v1 root (crypto/x509 treats v1 roots as CAs) but refuses a v1 intermediate.
+        let root = depth + 1 == chain.len() && is_self_signed(cert);
+        let message = format!(
+            "is an X.509 v{} certificate used as a CA: it cannot say CA:TRUE, so RFC 5280 \
+             verifiers refuse it as an issuer{}",
+            cert.version().0 + 1,
+            if root {
+                " (Docker accepts it as a root)"
+            } else {
+                ", and so does Docker (Go) below the root"
+            }
         );
+        let finding = if root {
+            Finding::warning("v1-ca", &node.label, message)
+        } else {
+            Finding::error("v1-ca", &node.label, message)
+        };
+        out.push(finding.with_fix("make a v3 CA with basicConstraints CA:TRUE (dockcert init)"));
         return;
     }
     let bc = cert.basic_constraints().ok().flatten().map(|e| e.value);
@@ -917,15 +995,28 @@ fn eku_names(cert: &X509Certificate<'_>) -> String {
     }
 }
 
-/// Whether the EKU of `cert` (if any) allows `purpose`. anyExtendedKeyUsage is not enough: rustls
-/// does not accept it, and the stricter answer wins.
+/// Whether the EKU of `cert` (if any) allows `purpose`, as Go's `checkChainForKeyUsage` decides:
+/// no extension, an empty one, or anyExtendedKeyUsage allow everything.
 fn eku_allows(cert: &X509Certificate<'_>, purpose: Purpose) -> bool {
     match cert.extended_key_usage() {
-        Ok(Some(ext)) => match purpose {
-            Purpose::Server => ext.value.server_auth,
-            Purpose::Client => ext.value.client_auth,
-        },
-        // No extension: any purpose. A malformed one is left to webpki's verdict.
+        Ok(Some(ext)) => {
+            let eku = ext.value;
+            let empty = !eku.any
+                && !eku.server_auth
+                && !eku.client_auth
+                && !eku.code_signing
+                && !eku.email_protection
+                && !eku.time_stamping
+                && !eku.ocsp_signing
+                && eku.other.is_empty();
+            empty
+                || eku.any
+                || match purpose {
+                    Purpose::Server => eku.server_auth,
+                    Purpose::Client => eku.client_auth,
+                }
+        }
+        // No extension: any purpose. A malformed one is left to Docker's verdict.
         _ => true,
     }
 }
@@ -1051,20 +1142,16 @@ pub fn host_of(value: &str) -> String {
 
 fn lint_host(leaf: &Node<'_>, host: &str, sans: &[String], out: &mut Vec<Finding>) {
     let name = host_of(host);
-    let server_name = match ServerName::try_from(name.clone()) {
-        Ok(server_name) => server_name,
-        Err(_) => {
-            out.push(Finding::error(
-                "host-not-covered",
-                &leaf.label,
-                format!("'{host}' is neither a valid DNS name nor an IP address"),
-            ));
-            return;
-        }
-    };
-    let ok = webpki::EndEntityCert::try_from(leaf.der)
-        .and_then(|ee| ee.verify_is_valid_for_subject_name(&server_name))
-        .is_ok();
+    // Go's VerifyHostname in every release Docker ships with (a bare `*` covers a single-label
+    // name in Go 1.19 only). A leaf Go cannot parse is reported by the chain verdict.
+    let answers: Vec<bool> = crate::x509::GoRelease::ALL
+        .iter()
+        .filter_map(|release| crate::x509::covers_host(leaf.der.as_ref(), &name, *release))
+        .collect();
+    if answers.is_empty() {
+        return;
+    }
+    let ok = answers.iter().all(|covered| *covered);
     if ok {
         out.push(Finding::ok(
             "host-covered",
@@ -1181,125 +1268,127 @@ fn lint_cert_mode(file: &CertsIn, out: &mut Vec<Finding>) {
     }
 }
 
-/// Runs webpki's path building and adds its verdict where the lints did not already explain it.
-/// rustls-webpki's path building: the path it verified, as indices into `intermediates` and
-/// `anchors`, or its error.
-fn webpki_path(
+/// Docker's verdict on the chain: the leaf, every other certificate offered (bundled and
+/// `--intermediates`), and the trust anchors, judged by each Go release Docker ships with.
+fn docker_verdict_of(
     leaf: &Node<'_>,
     intermediates: &[&Node<'_>],
     anchors: &[Node<'_>],
-    purpose: Purpose,
+    input: &ChainIn,
     now: OffsetDateTime,
-) -> Result<(Vec<usize>, usize), webpki::Error> {
-    let trust: Vec<(usize, TrustAnchor<'_>)> = anchors
-        .iter()
-        .enumerate()
-        .filter_map(|(i, a)| webpki::anchor_from_trusted_cert(a.der).ok().map(|t| (i, t)))
-        .collect();
-    let anchor_list: Vec<TrustAnchor<'_>> = trust.iter().map(|(_, t)| t.clone()).collect();
-    let inter: Vec<CertificateDer<'_>> = intermediates.iter().map(|n| n.der.clone()).collect();
-    let ee = webpki::EndEntityCert::try_from(leaf.der)?;
-    let usage = match purpose {
-        Purpose::Server => webpki::KeyUsage::server_auth(),
-        Purpose::Client => webpki::KeyUsage::client_auth(),
+) -> crate::x509::Verdict {
+    let ints: Vec<&[u8]> = intermediates.iter().map(|n| n.der.as_ref()).collect();
+    let roots: Vec<&[u8]> = anchors.iter().map(|n| n.der.as_ref()).collect();
+    let purpose = match input.purpose {
+        Purpose::Server => crate::x509::Purpose::ServerAuth {
+            host: input.host.as_deref().map(host_of),
+        },
+        Purpose::Client => crate::x509::Purpose::ClientAuth,
     };
-    let path = ee.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
-        &anchor_list,
-        &inter,
-        unix_time(now),
-        usage,
-        None,
-        None,
-    )?;
-    let used: Vec<usize> = path
-        .intermediate_certificates()
-        .filter_map(|cert| {
-            let der = cert.der();
-            intermediates
-                .iter()
-                .position(|n| n.der.as_ref() == der.as_ref())
-        })
-        .collect();
-    let anchor = path.anchor();
-    let anchor_index = anchor_list
-        .iter()
-        .position(|t| {
-            t.subject.as_ref() == anchor.subject.as_ref()
-                && t.subject_public_key_info.as_ref() == anchor.subject_public_key_info.as_ref()
-        })
-        .and_then(|i| trust.get(i).map(|(index, _)| *index))
-        .ok_or(webpki::Error::UnknownIssuer)?;
-    Ok((used, anchor_index))
+    crate::x509::verify(leaf.der.as_ref(), &ints, &roots, &purpose, now)
 }
 
-/// Adds webpki's verdict where the lints did not already explain it.
-fn webpki_verdict(result: Result<(), webpki::Error>, leaf: &Node<'_>, out: &mut Vec<Finding>) {
-    let Err(err) = result else {
-        return;
-    };
-    use webpki::Error as E;
-    let code = match &err {
-        E::CertExpired { .. } => "cert-expired",
-        E::CertNotValidYet { .. } => "cert-not-yet-valid",
-        E::UnknownIssuer => "no-path",
-        E::InvalidSignatureForPublicKey => "bad-signature",
-        E::RequiredEkuNotFoundContext(_) => "wrong-eku",
-        E::EndEntityUsedAsCa => "issuer-not-ca",
-        E::PathLenConstraintViolated => "path-length",
-        E::NameConstraintViolation => "name-constraints",
-        E::UnsupportedCriticalExtension => "unknown-critical-extension",
-        E::UnsupportedCertVersion => "v1-cert",
-        E::InvalidSerialNumber => "bad-serial",
-        E::UnsupportedSignatureAlgorithmContext(_)
-        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => "weak-signature",
-        // Go accepts a CA:TRUE leaf; that is the leaf-is-ca warning, and our own path checks the rest.
-        E::CaUsedAsEndEntity => return,
-        _ => "chain-invalid",
-    };
+/// The path Docker verified (issuers nearest first, the anchor last), from the oldest Go release
+/// that accepts the chain.
+fn docker_path<'n, 'a>(
+    verdict: &crate::x509::Verdict,
+    leaf: &'n Node<'a>,
+    intermediates: &[&'n Node<'a>],
+    anchors: &'n [Node<'a>],
+) -> Option<Vec<&'n Node<'a>>> {
+    let chain = verdict
+        .per_release
+        .iter()
+        .find_map(|(_, result)| result.as_ref().ok())?;
+    if chain.len() == 1 {
+        // A leaf pinned in ca.pem: it is its own anchor.
+        let anchor = anchors
+            .iter()
+            .find(|a| a.der.as_ref() == leaf.der.as_ref())?;
+        return Some(vec![anchor]);
+    }
+    chain
+        .iter()
+        .skip(1)
+        .map(|&index| {
+            if index <= intermediates.len() {
+                intermediates.get(index - 1).copied()
+            } else {
+                anchors.get(index - intermediates.len() - 1)
+            }
+        })
+        .collect()
+}
+
+/// Adds Docker's refusals where the lints did not already explain them with the same code.
+fn docker_verdict(verdict: &crate::x509::Verdict, leaf: &Node<'_>, out: &mut Vec<Finding>) {
+    // Only an error explains Docker's refusal: a profile warning (Docker accepts, RFC 5280 does
+    // not) must never hide a reason Docker refuses.
     let errors: Vec<&str> = out
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .map(|f| f.code)
         .collect();
-    let explained = match code {
-        "wrong-eku" => errors.contains(&"wrong-eku") || errors.contains(&"chain-eku"),
-        "weak-signature" | "bad-signature" | "no-path" => errors.iter().any(|c| {
-            matches!(
-                *c,
-                "weak-signature" | "weak-key" | "bad-signature" | "no-path" | "v1-ca" | "v1-cert"
-            )
-        }),
-        "issuer-not-ca" => errors.contains(&"issuer-not-ca") || errors.contains(&"v1-ca"),
-        "unknown-critical-extension" => {
-            errors.contains(&"unknown-critical-extension") || errors.contains(&"key-id-critical")
+    let mut added: Vec<&str> = Vec::new();
+    for (release, rejection) in verdict.rejections() {
+        let code = match rejection.code {
+            "expired" => "cert-expired",
+            "not-yet-valid" => "cert-not-yet-valid",
+            "unknown-authority" => "no-path",
+            "insecure-signature" | "unsupported-signature" => "weak-signature",
+            "unhandled-critical-extension" => "unknown-critical-extension",
+            "no-usable-root" => "file-malformed",
+            // A DSA or unknown leaf key: crypto/tls cannot use it.
+            "unsupported-leaf-key" | "unsupported-key" => "weak-key",
+            code @ ("bad-signature"
+            | "issuer-not-ca"
+            | "issuer-no-keycertsign"
+            | "path-length"
+            | "name-constraints"
+            | "wrong-eku"
+            | "host-not-covered"
+            | "key-id-critical") => code,
+            code if crate::x509::PERMITTED_DIFFERENCES
+                .iter()
+                .any(|(listed, _)| *listed == code) =>
+            {
+                "weak-key"
+            }
+            _ => "chain-invalid",
+        };
+        let explained = match code {
+            "wrong-eku" => errors.contains(&"wrong-eku") || errors.contains(&"chain-eku"),
+            "weak-signature" | "bad-signature" | "no-path" => errors.iter().any(|c| {
+                matches!(
+                    *c,
+                    "weak-signature" | "weak-key" | "bad-signature" | "no-path"
+                )
+            }),
+            "host-not-covered" => {
+                errors.contains(&"host-not-covered") || errors.contains(&"no-san")
+            }
+            code => errors.contains(&code),
+        };
+        if explained || added.contains(&code) {
+            continue;
         }
-        code => errors.contains(&code),
-    };
-    if explained {
-        return;
+        added.push(code);
+        let others: Vec<String> = verdict
+            .rejections()
+            .iter()
+            .filter(|(other, _)| *other != release)
+            .map(|(other, r)| format!("{other}: {}", r.message))
+            .collect();
+        let message = rejection.message.trim_end_matches('.').to_string();
+        out.push(
+            Finding::error(code, &leaf.label, message)
+                .with_details(others)
+                .with_fix(
+                    "re-issue it from your CA so Docker accepts it (or `dockcert import-ca` then \
+                     `dockcert issue …`)",
+                ),
+        );
     }
-    let (code, message) = match code {
-        "name-constraints" => (
-            code,
-            "violates the name constraints of a CA in its chain: a name it carries is outside \
-             what the CA may certify"
-                .to_string(),
-        ),
-        "chain-invalid" => (
-            code,
-            format!("is rejected by RFC 5280 path validation (rustls-webpki: {err})"),
-        ),
-        code => (
-            code,
-            format!("is rejected by RFC 5280 path validation (rustls-webpki: {err})"),
-        ),
-    };
-    out.push(
-        Finding::error(code, &leaf.label, message)
-            .with_details(vec![format!("rustls-webpki: {err:?}")])
-            .with_fix("issue the certificate again from a CA that allows it (dockcert init)"),
-    );
 }
 
 /// Removes repeated findings (same code, file and message), keeping the first.

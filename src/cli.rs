@@ -626,6 +626,12 @@ pub struct AuditArgs {
     /// Print the findings as one JSON document (schema in the README).
     #[arg(long)]
     pub json: bool,
+
+    /// Judge by the RFC 5280 profile as strict verifiers apply it (openssl verify -x509_strict,
+    /// rustls-webpki): what Docker accepts but they refuse (missing key identifiers, v1
+    /// certificates, a CA:TRUE leaf, …) becomes an error instead of a warning.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `--purpose` of `dockcert audit`.

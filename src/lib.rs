@@ -20,11 +20,13 @@ pub mod keycrypt;
 pub mod load;
 pub mod localnames;
 pub mod names;
+pub mod net;
 pub mod passphrase;
 pub mod pki;
 pub mod report;
 pub mod store;
 pub mod verify;
+pub mod x509;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -302,10 +302,16 @@ pub fn key_info(key: &KeyFile) -> Result<KeyInfo, LoadError> {
     let signing = provider
         .key_provider
         .load_private_key(key.der.clone_key())
-        .map_err(|err| {
+        .map_err(|_| {
+            // aws-lc-rs' own text ("unexpected error: failed to parse private key as RSA, ECDSA,
+            // or EdDSA") says nothing a person can act on.
             malformed(
                 &key.path,
-                format!("holds a {} key that cannot be used ({err})", key.format),
+                format!(
+                    "holds a {} key that cannot be used for TLS: only RSA keys of 2048 bits or \
+                     more, ECDSA keys on P-256, P-384 or P-521, and Ed25519 keys can sign",
+                    key.format
+                ),
             )
         })?;
     let spki = signing

@@ -378,8 +378,19 @@ fn verify_text(report: &VerifyReport) -> String {
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .count();
-    if report.ok {
+    let warnings = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    if report.ok && warnings == 0 {
         out.push_str("\nResult: the daemon works with these certificates.\n");
+    } else if report.ok {
+        let _ = writeln!(
+            out,
+            "\nResult: the daemon works with these certificates. See the {warnings} warning{} above.",
+            if warnings == 1 { "" } else { "s" }
+        );
     } else {
         let _ = writeln!(
             out,

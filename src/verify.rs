@@ -9,21 +9,24 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use rustls::client::WebPkiServerVerifier;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::server::WebPkiClientVerifier;
+use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::sign::CertifiedKey;
-use rustls::{AlertDescription, CertificateError, ClientConfig, RootCertStore};
+use rustls::{AlertDescription, CertificateError, ClientConfig};
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::Env;
 use crate::certinfo::{CertSummary, rfc3339};
-use crate::chain_recorder::{Observed, Recorder, RecordingClientCert, RecordingVerifier};
+use crate::chain_recorder::{Observed, Recorder, RecordingClientCert, ServerVerdict};
 use crate::docker::{TcpHost, TlsFiles};
 use crate::finding::{Finding, Severity};
 use crate::http;
 use crate::load::{self, CertFile, KeyFile, LoadError};
+use crate::net::docker_verifier::{self, DockerServerVerifier};
+use crate::net::not_tls;
+use crate::net::other_clients;
+use crate::net::rsa_legacy;
+use crate::x509::goverify::{self as verdict, Purpose};
 
 /// The client's files, loaded (each may have failed to parse).
 pub struct Loaded {
@@ -132,10 +135,49 @@ pub fn preflight(loaded: Loaded, now: OffsetDateTime) -> (Vec<Finding>, Option<M
     ));
 
     let mut ok = true;
-    let mut signing = None;
-    match load::key_info(&key) {
-        Ok(info) if load::same_public_key(&info.spki, &client.spki) => {
-            signing = Some(info.signing);
+    let mut signing: Option<Arc<dyn rustls::sign::SigningKey>> = None;
+    let loaded_key = load::key_info(&key)
+        .map(|info| (info.spki, info.signing))
+        .or_else(|err| {
+            // Go loads RSA keys of any size; aws-lc-rs refuses those below 2048 bits. Such a key
+            // still completes the check, signed with the `rsa` crate, and is called weak.
+            let small = rsa_legacy::load_small(&key.der).ok_or(err)?;
+            findings.push(
+                Finding::warning(
+                    "weak-key",
+                    name(&files.key),
+                    format!(
+                        "{} is a {}-bit RSA key: dockerd and the docker CLI accept it, but it is too weak \
+                         (NIST has disallowed RSA below 2048 bits since 2013) and rustls-based clients refuse it",
+                        name(&files.key),
+                        small.bits
+                    ),
+                )
+                .with_fix(
+                    "issue the client a new key of at least 2048 bits (or P-256) from your CA; \
+                     `dockcert audit` lists the set's security defects",
+                ),
+            );
+            findings.push(
+                Finding::warning(
+                    "other-clients-openssl",
+                    name(&files.key),
+                    format!(
+                        "Docker accepts this key, but {} will refuse to use it: a {}-bit RSA key is below \
+                         OpenSSL's security level 2 (the default of Debian's, Ubuntu's and RHEL's OpenSSL, and of \
+                         Python 3.10+): \"ee key too small\"",
+                        other_clients::OPENSSL_CLIENTS,
+                        small.bits
+                    ),
+                )
+                .with_fix("issue the client a new key of at least 2048 bits (or P-256) from your CA"),
+            );
+            let spki = small.spki.clone();
+            Ok::<_, LoadError>((spki, Arc::new(small) as Arc<dyn rustls::sign::SigningKey>))
+        });
+    match loaded_key {
+        Ok((spki, key)) if load::same_public_key(&spki, &client.spki) => {
+            signing = Some(key);
             findings.push(Finding::ok(
                 "key-matches",
                 name(&files.key),
@@ -163,6 +205,22 @@ pub fn preflight(loaded: Loaded, now: OffsetDateTime) -> (Vec<Finding>, Option<M
         }
     }
 
+    if client.is_ca {
+        findings.push(
+            Finding::warning(
+                "leaf-is-ca",
+                name(&files.cert),
+                format!(
+                    "the client certificate ({}) is a CA certificate (basicConstraints CA:TRUE): dockerd accepts \
+                     it, but its key can issue client certificates that dockerd will trust",
+                    client.subject
+                ),
+            )
+            .with_fix(format!(
+                "{REISSUE_CLIENT}, with CA:FALSE; `dockcert audit` lists the set's security defects"
+            )),
+        );
+    }
     if !client.client_auth {
         ok = false;
         findings.push(
@@ -174,7 +232,7 @@ pub fn preflight(loaded: Loaded, now: OffsetDateTime) -> (Vec<Finding>, Option<M
                     name(&files.cert)
                 ),
             )
-            .with_fix("issue a client certificate with clientAuth, e.g. with 'dockcert init'"),
+            .with_fix(format!("{REISSUE_CLIENT}, with extendedKeyUsage clientAuth")),
         );
     }
     if now < client.not_before || now > client.not_after {
@@ -203,23 +261,11 @@ pub fn preflight(loaded: Loaded, now: OffsetDateTime) -> (Vec<Finding>, Option<M
         );
     }
     if ok {
-        match check_client_chain(&ca.certs, &cert.certs, now) {
-            Ok(()) => findings.push(Finding::ok(
-                "client-cert-valid",
-                name(&files.cert),
-                format!(
-                    "the client certificate ({}) is signed by {}, has clientAuth, and is valid until {} ({} days)",
-                    client.subject,
-                    name(&files.ca),
-                    client.not_after.date(),
-                    client.days_left(now)
-                ),
-            )),
-            Err(err) => {
-                ok = false;
-                findings.push(client_chain_finding(&err, files, &client, &ca_summaries));
-            }
-        }
+        let finding =
+            client_chain_finding(&ca.certs, &cert.certs, files, &client, &ca_summaries, now);
+        // dockerd would refuse it whatever its CA: no network before the pre-flight passes.
+        ok = finding.severity != Severity::Error;
+        findings.push(finding);
     }
     let material = match (ok, signing) {
         (true, Some(key)) => Some(Material {
@@ -238,51 +284,61 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-fn roots(ca: &[CertificateDer<'static>]) -> Result<Arc<RootCertStore>, rustls::Error> {
-    let mut roots = RootCertStore::empty();
-    for cert in ca {
-        roots.add(cert.clone())?;
-    }
-    Ok(Arc::new(roots))
+/// Whether a rejection means "not issued by these roots" (rather than a fault of the certificate
+/// that any CA of dockerd's would find): no path, or a CA of the right name whose key did not sign
+/// it (another CA of the same name may be the daemon's).
+fn is_unknown_authority(code: &str) -> bool {
+    matches!(
+        code,
+        "unknown-authority" | "no-usable-root" | "bad-signature"
+    )
 }
 
-fn unix_time(at: OffsetDateTime) -> UnixTime {
-    UnixTime::since_unix_epoch(Duration::from_secs(
-        at.unix_timestamp().max(0).unsigned_abs(),
-    ))
-}
-
-/// Checks the client chain the way dockerd will: WebPKI path to `ca`, clientAuth, time.
-fn check_client_chain(
+/// The client chain as dockerd judges it (Go, clientAuth) against the client's own ca.pem. The
+/// docker CLI does not need ca.pem to have issued cert.pem (it only anchors the daemon's chain),
+/// so "not issued by ca.pem" is a note and the handshake decides; any other refusal is one that
+/// dockerd makes whatever its CA.
+fn client_chain_finding(
     ca: &[CertificateDer<'static>],
     chain: &[CertificateDer<'static>],
-    now: OffsetDateTime,
-) -> Result<(), rustls::Error> {
-    let verifier = WebPkiClientVerifier::builder_with_provider(roots(ca)?, provider())
-        .build()
-        .map_err(|err| rustls::Error::General(err.to_string()))?;
-    let (leaf, intermediates) = chain
-        .split_first()
-        .ok_or(rustls::Error::NoCertificatesPresented)?;
-    verifier
-        .verify_client_cert(leaf, intermediates, unix_time(now))
-        .map(|_| ())
-}
-
-fn client_chain_finding(
-    err: &rustls::Error,
     files: &TlsFiles,
     client: &CertSummary,
-    ca: &[CertSummary],
+    ca_summaries: &[CertSummary],
+    now: OffsetDateTime,
 ) -> Finding {
-    match err {
-        rustls::Error::InvalidCertificate(
-            CertificateError::UnknownIssuer | CertificateError::BadSignature,
-        ) => Finding::error(
-            "client-not-signed-by-ca",
+    let Some((leaf, rest)) = chain.split_first() else {
+        return Finding::error("cert-unreadable", name(&files.cert), "holds no certificate");
+    };
+    let inter: Vec<&[u8]> = rest.iter().map(|c| c.as_ref()).collect();
+    let roots: Vec<&[u8]> = ca.iter().map(|c| c.as_ref()).collect();
+    let judged = verdict::verify(leaf.as_ref(), &inter, &roots, &Purpose::ClientAuth, now);
+    let rejections = judged.rejections();
+    if rejections.is_empty() {
+        return Finding::ok(
+            "client-cert-valid",
             name(&files.cert),
             format!(
-                "the client certificate is not signed by {}",
+                "the client certificate ({}) is issued by {}, fit for client authentication, and valid until {} ({} days)",
+                client.subject,
+                name(&files.ca),
+                client.not_after.date(),
+                client.days_left(now)
+            ),
+        );
+    }
+    if rejections
+        .iter()
+        .all(|(_, why)| is_unknown_authority(why.code))
+    {
+        return Finding::ok(
+            "client-ca-split",
+            name(&files.cert),
+            format!(
+                "the client certificate ({}, issued by {}) is not issued by {}: that is fine when the daemon's \
+                 --tlscacert is the CA that issued it (ca.pem only has to anchor the daemon's certificate); \
+                 the handshake decides",
+                client.subject,
+                client.issuer,
                 name(&files.ca)
             ),
         )
@@ -290,19 +346,51 @@ fn client_chain_finding(
             "client certificate",
             std::slice::from_ref(client),
             "local ca.pem",
-            ca,
-        ))
-        .with_fix("use the cert.pem issued by this CA, or the ca.pem of the CA that issued it"),
-        other => Finding::error(
-            "client-cert-invalid",
-            name(&files.cert),
-            format!(
-                "the client certificate is not valid under {}: {other}",
-                name(&files.ca)
-            ),
-        ),
+            ca_summaries,
+        ));
     }
+    let releases: Vec<(String, String)> = rejections
+        .iter()
+        .map(|(release, why)| (release.to_string(), why.message.clone()))
+        .collect();
+    Finding::error(
+        "client-cert-invalid",
+        name(&files.cert),
+        format!(
+            "dockerd refuses this client certificate: {}",
+            release_messages(&releases)
+        ),
+    )
+    .with_fix(REISSUE_CLIENT)
 }
+
+/// The releases' reasons as one text: each message names its release ("Go 1.19 (…) refuses …");
+/// when every release says the same thing, it is said once for all of them.
+pub fn release_messages(rejections: &[(String, String)]) -> String {
+    let rests: Vec<Option<&str>> = rejections
+        .iter()
+        .map(|(release, message)| message.strip_prefix(release.as_str()))
+        .collect();
+    if rejections.len() > 1
+        && let Some(Some(first)) = rests.first()
+        && rests.iter().all(|rest| *rest == Some(*first))
+        && let Some(rest) = first.strip_prefix(" refuses ")
+    {
+        let names: Vec<&str> = rejections.iter().map(|(r, _)| r.as_str()).collect();
+        return format!("{} refuse {rest}", names.join(" and "));
+    }
+    let mut said: Vec<&str> = Vec::new();
+    for (_, message) in rejections {
+        if !said.contains(&message.as_str()) {
+            said.push(message);
+        }
+    }
+    said.join(" ")
+}
+
+/// The fix for a client certificate that must be made again (whoever made it).
+const REISSUE_CLIENT: &str = "re-issue it from your CA (or `dockcert import-ca` then \
+                              `dockcert issue client …`)";
 
 fn chain_details(
     label: &str,
@@ -324,18 +412,22 @@ fn chain_details(
     lines
 }
 
-/// The rustls configuration for `verify`: trust only `ca.pem`, present the client certificate,
-/// record what the daemon shows.
+/// The rustls configuration for `verify`: trust only `ca.pem` and judge the daemon's chain as
+/// Docker does, present the client certificate when the docker CLI would, record what the daemon
+/// shows.
 pub fn client_config(
     material: &Material,
+    host: &TcpHost,
     recorder: &Recorder,
 ) -> Result<ClientConfig, rustls::Error> {
     let provider = provider();
-    let webpki =
-        WebPkiServerVerifier::builder_with_provider(roots(&material.ca)?, Arc::clone(&provider))
-            .build()
-            .map_err(|err| rustls::Error::General(err.to_string()))?;
-    let verifier = RecordingVerifier::new(webpki, Arc::clone(recorder));
+    let verifier = DockerServerVerifier::new(
+        material.ca.clone(),
+        host.host.clone(),
+        host.url(),
+        provider.signature_verification_algorithms,
+        Arc::clone(recorder),
+    );
     let key = CertifiedKey::new(material.chain.clone(), Arc::clone(&material.key));
     let resolver = RecordingClientCert::new(Arc::new(key), Arc::clone(recorder));
     Ok(ClientConfig::builder_with_provider(provider)
@@ -421,24 +513,26 @@ pub fn check_daemon(
         return live;
     };
     let recorder: Recorder = Arc::new(Mutex::new(Observed::default()));
-    let config = match client_config(material, &recorder) {
-        Ok(config) => Arc::new(config),
+    // rustls needs a name it can parse for SNI; Go dials names it cannot (e.g. `host.123`) and
+    // dockerd ignores SNI. The certificate is judged for `host.host` itself by Docker's rules
+    // (the verifier holds it), so such a name is sent without SNI, under a placeholder.
+    let (server_name, sni) = match ServerName::try_from(host.host.clone()) {
+        Ok(name) => (name, true),
+        Err(_) => (
+            ServerName::try_from("docker-host.invalid").expect("a valid DNS name"),
+            false,
+        ),
+    };
+    let config = match client_config(material, host, &recorder) {
+        Ok(mut config) => {
+            config.enable_sni = sni;
+            Arc::new(config)
+        }
         Err(err) => {
             live.findings.push(Finding::error(
                 "tls-config",
                 subject,
-                format!("cannot use the client files for TLS: {err}"),
-            ));
-            return live;
-        }
-    };
-    let server_name = match ServerName::try_from(host.host.clone()) {
-        Ok(name) => name,
-        Err(_) => {
-            live.findings.push(Finding::error(
-                "bad-host",
-                subject,
-                format!("'{}' is not a valid host name", host.host),
+                format!("cannot use the client files for TLS: {}", tls_words(&err)),
             ));
             return live;
         }
@@ -446,8 +540,11 @@ pub fn check_daemon(
     let mut conn = match rustls::ClientConnection::new(config, server_name) {
         Ok(conn) => conn,
         Err(err) => {
-            live.findings
-                .push(Finding::error("tls-config", subject, err.to_string()));
+            live.findings.push(Finding::error(
+                "tls-config",
+                subject,
+                format!("cannot start a TLS connection: {}", tls_words(&err)),
+            ));
             return live;
         }
     };
@@ -500,13 +597,51 @@ pub fn check_daemon(
         "tls-handshake",
         subject.clone(),
         format!(
-            "{} handshake in {:.1} ms ({}); the daemon's certificate is signed by ca.pem and valid for '{}'",
+            "{} handshake in {:.1} ms ({}); Docker accepts the daemon's certificate: it chains to ca.pem and is valid for '{}'",
             session.version,
             handshake.as_secs_f64() * 1000.0,
             session.cipher_suite,
             host.host
         ),
     ));
+    if let Some(ServerVerdict { other_clients, .. }) = &seen.server {
+        live.findings.extend(other_clients.iter().cloned());
+    }
+    if live.daemon_certificate.as_ref().is_some_and(|c| c.is_ca) {
+        live.findings.push(
+            Finding::warning(
+                "leaf-is-ca",
+                subject.clone(),
+                "the daemon's certificate is a CA certificate (basicConstraints CA:TRUE): the docker CLI accepts \
+                 it, but its key can issue certificates for any name that these clients will trust",
+            )
+            .with_fix(
+                "re-issue the daemon's certificate with CA:FALSE from your CA (or `dockcert import-ca` then \
+                 `dockcert issue server …`); `dockcert audit` lists the set's security defects",
+            ),
+        );
+    }
+    if let Some(bits) = seen
+        .chain
+        .first()
+        .and_then(|leaf| docker_verifier::leaf_spki(leaf).ok())
+        .and_then(|spki| rsa_legacy::small_rsa_bits(&spki))
+    {
+        live.findings.push(
+            Finding::warning(
+                "weak-key",
+                subject.clone(),
+                format!(
+                    "the daemon's certificate has a {bits}-bit RSA key: Docker accepts it, but it is too weak \
+                     (RSA below 2048 bits can be factored by a determined attacker) and rustls-based clients refuse it"
+                ),
+            )
+            .with_fix(
+                "re-issue the daemon's certificate with a P-256 or RSA-2048+ key from your CA (or `dockcert \
+                 import-ca` then `dockcert issue server …`); `dockcert audit` lists the set's security defects",
+            ),
+        );
+    }
     if !seen.client_cert_requested {
         live.findings.push(
             Finding::error(
@@ -529,10 +664,11 @@ pub fn check_daemon(
     let ping = match exchange {
         Ok(response) => response,
         Err(err) => {
-            let seen = observed(&recorder);
+            // The handshake is over, so the daemon's request (if any) was seen; what fails now
+            // is the daemon's judgement of our certificate (TLS 1.3 sends it after our Finished).
             let seen = Observed {
                 client_cert_requested: true,
-                ..seen
+                ..seen.clone()
             };
             live.findings.push(diagnose(
                 &err,
@@ -547,23 +683,37 @@ pub fn check_daemon(
             return live;
         }
     };
+    let body = String::from_utf8_lossy(&ping.body).trim().to_string();
     if ping.status != 200 {
         live.findings.push(Finding::error(
             "ping-failed",
             subject.clone(),
             format!(
-                "GET /_ping answered {} ({})",
+                "GET /_ping answered {} (\"{}\")",
                 ping.status,
-                String::from_utf8_lossy(&ping.body).trim()
+                not_tls::printable(body.as_bytes(), 60)
             ),
         ));
         return live;
     }
-    live.findings.push(Finding::ok(
-        "ping",
-        subject.clone(),
-        format!("GET /_ping: {}", String::from_utf8_lossy(&ping.body).trim()),
-    ));
+    if body != "OK" {
+        // dockerd answers exactly "OK"; anything else is another TLS server on this port.
+        live.findings.push(
+            Finding::error(
+                "ping-failed",
+                subject.clone(),
+                format!(
+                    "GET /_ping answered \"{}\" instead of dockerd's \"OK\": a TLS server listens here, but \
+                     not the Docker daemon",
+                    not_tls::printable(body.as_bytes(), 60)
+                ),
+            )
+            .with_fix("check the port in DOCKER_HOST / --host against dockerd's -H flags"),
+        );
+        return live;
+    }
+    live.findings
+        .push(Finding::ok("ping", subject.clone(), "GET /_ping: OK"));
     let mut stream = rustls::Stream::new(&mut conn, &mut sock);
     match http::read_response(&mut stream, &mut buffer) {
         Ok(response) if response.status == 200 => {
@@ -603,7 +753,7 @@ pub fn check_daemon(
         Err(err) => live.findings.push(Finding::error(
             "version-failed",
             subject.clone(),
-            format!("GET /version failed: {err}"),
+            format!("GET /version failed: {}", exchange_words(&err)),
         )),
     }
     // Closing politely is a courtesy; the answers are in.
@@ -716,6 +866,107 @@ fn tls_error(err: &io::Error) -> Option<&rustls::Error> {
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
 }
 
+/// A rustls error in plain words (no Debug output).
+pub fn tls_words(err: &rustls::Error) -> String {
+    use rustls::Error as E;
+    match err {
+        E::InappropriateMessage { .. } | E::InappropriateHandshakeMessage { .. } => {
+            "the peer sent a TLS message out of order".into()
+        }
+        E::InvalidMessage(_) => "the peer sent a malformed TLS message".into(),
+        E::NoCertificatesPresented => "the peer presented no certificate".into(),
+        E::UnsupportedNameType => "the host name is of a kind TLS cannot name".into(),
+        E::DecryptError => "a TLS record could not be decrypted".into(),
+        E::EncryptError => "a TLS record could not be encrypted".into(),
+        E::PeerIncompatible(_) => {
+            "the peer supports no TLS version, cipher suite or signature scheme in common with dockcert \
+             (TLS 1.2 or 1.3 with modern algorithms)"
+                .into()
+        }
+        E::PeerMisbehaved(_) => "the peer broke the TLS protocol".into(),
+        E::AlertReceived(alert) => format!("the peer sent the TLS alert \"{}\"", alert_words(*alert)),
+        E::InvalidCertificate(_) => "a certificate was refused".into(),
+        E::InvalidCertRevocationList(_) => "a certificate revocation list was refused".into(),
+        E::General(text) => text.clone(),
+        E::FailedToGetCurrentTime => "the system clock could not be read".into(),
+        E::FailedToGetRandomBytes => "the system random number generator failed".into(),
+        E::HandshakeNotComplete => "the TLS handshake did not complete".into(),
+        E::PeerSentOversizedRecord => "the peer sent a TLS record larger than allowed".into(),
+        E::NoApplicationProtocol => "the peer shares no application protocol with dockcert".into(),
+        E::BadMaxFragmentSize => "the TLS fragment size setting is invalid".into(),
+        E::InconsistentKeys(_) => "the client key does not match the client certificate".into(),
+        E::InvalidEncryptedClientHello(_) => "encrypted ClientHello failed".into(),
+        E::Other(_) => "the TLS library failed".into(),
+        _ => "the TLS library reported an error".into(),
+    }
+}
+
+/// A TLS alert in plain words.
+pub fn alert_words(alert: AlertDescription) -> String {
+    let words = match alert {
+        AlertDescription::CloseNotify => "close notify",
+        AlertDescription::UnexpectedMessage => "unexpected message",
+        AlertDescription::BadRecordMac => "bad record MAC",
+        AlertDescription::HandshakeFailure => "handshake failure",
+        AlertDescription::BadCertificate => "bad certificate",
+        AlertDescription::UnsupportedCertificate => "unsupported certificate",
+        AlertDescription::CertificateRevoked => "certificate revoked",
+        AlertDescription::CertificateExpired => "certificate expired",
+        AlertDescription::CertificateUnknown => "certificate unknown",
+        AlertDescription::IllegalParameter => "illegal parameter",
+        AlertDescription::UnknownCA => "unknown CA",
+        AlertDescription::AccessDenied => "access denied",
+        AlertDescription::DecodeError => "decode error",
+        AlertDescription::DecryptError => "decrypt error",
+        AlertDescription::ProtocolVersion => "protocol version",
+        AlertDescription::InsufficientSecurity => "insufficient security",
+        AlertDescription::InternalError => "internal error",
+        AlertDescription::UserCanceled => "user canceled",
+        AlertDescription::NoRenegotiation => "no renegotiation",
+        AlertDescription::MissingExtension => "missing extension",
+        AlertDescription::UnsupportedExtension => "unsupported extension",
+        AlertDescription::UnrecognisedName => "unrecognised name",
+        AlertDescription::CertificateRequired => "certificate required",
+        AlertDescription::NoApplicationProtocol => "no application protocol",
+        _ => return format!("number {}", u8::from(alert)),
+    };
+    words.to_string()
+}
+
+/// The finding for a port that answered something other than TLS.
+pub fn not_tls_finding(first_bytes: &[u8], subject: &str) -> Option<Finding> {
+    let reply = not_tls::describe(first_bytes)?;
+    let finding = if reply.plain_dockerd {
+        Finding::error(
+            "not-tls",
+            subject,
+            format!(
+                "the port answers plain HTTP (\"{}\"), not TLS: the daemon listens without TLS (this is how \
+                 dockerd without --tls answers a TLS client)",
+                reply.shown
+            ),
+        )
+        .with_fix(
+            "start dockerd with --tlsverify --tlscacert --tlscert --tlskey on this port; a plain-HTTP \
+             TCP socket gives root on the host to anyone who can reach it",
+        )
+    } else {
+        Finding::error(
+            "not-tls",
+            subject,
+            format!(
+                "the port answers with {}, not TLS: first bytes \"{}\"",
+                reply.what, reply.shown
+            ),
+        )
+        .with_fix(
+            "this port is not the Docker daemon's TLS port: check the port in DOCKER_HOST / --host \
+             (dockerd's TLS port is usually 2376) and dockerd's -H flags",
+        )
+    };
+    Some(finding)
+}
+
 /// Names the cause of a failed handshake or exchange.
 #[allow(clippy::too_many_arguments)]
 pub fn diagnose(
@@ -729,30 +980,34 @@ pub fn diagnose(
     step: &str,
 ) -> Finding {
     let subject = host.url();
-    if first_bytes.starts_with(b"HTTP/") {
-        let reply = String::from_utf8_lossy(first_bytes);
-        let status = reply.lines().next().unwrap_or_default().to_string();
-        return Finding::error(
-            "not-tls",
-            subject,
-            format!("the port answers plain HTTP ('{status}'), not TLS: the daemon listens without TLS"),
-        )
-        .with_fix(
-            "start dockerd with --tlsverify --tlscacert --tlscert --tlskey on this port; a plain-HTTP \
-             TCP socket gives root on the host to anyone who can reach it",
-        );
+    if let Some(finding) = not_tls_finding(first_bytes, &subject) {
+        return finding;
     }
     let presented: Vec<CertSummary> = seen
         .chain
         .iter()
         .filter_map(|c| CertSummary::from_der(c))
         .collect();
+    let server_refused = seen
+        .server
+        .as_ref()
+        .is_some_and(|verdict| !verdict.rejections.is_empty());
+    if !server_refused && let Some(finding) = client_cert_not_sent(seen, host, material) {
+        return finding;
+    }
     match tls_error(err) {
-        Some(rustls::Error::InvalidCertificate(cert_err)) => {
-            diagnose_certificate(cert_err, &presented, host, material, now)
-        }
+        Some(rustls::Error::InvalidCertificate(cert_err)) => match &seen.server {
+            Some(verdict) if !verdict.rejections.is_empty() => {
+                diagnose_rejection(verdict, &presented, host, material, now)
+            }
+            _ => diagnose_certificate(cert_err, &presented, host, material, now),
+        },
         Some(rustls::Error::AlertReceived(alert)) => diagnose_alert(*alert, host, material, step),
-        Some(other) => Finding::error("tls-failed", subject, format!("{step} failed: {other}")),
+        Some(other) => Finding::error(
+            "tls-failed",
+            subject,
+            format!("the {step} failed: {}", tls_words(other)),
+        ),
         None => match err.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Finding::error(
                 "tls-timeout",
@@ -772,12 +1027,142 @@ pub fn diagnose(
                 Finding::error(
                     "tls-closed",
                     subject,
-                    format!("the peer closed the connection during the {step} ({err}): it does not speak TLS here, or rejected us"),
+                    format!(
+                        "the peer closed the connection during the {step}: it does not speak TLS here, or it \
+                         refused dockcert"
+                    ),
                 )
+                .with_fix("check that this port is the Docker daemon's TLS port (dockerd -H and --tlsverify)")
             }
-            _ => Finding::error("tls-failed", subject, format!("{step} failed: {err}")),
+            _ => Finding::error(
+                "tls-failed",
+                subject,
+                format!("the {step} failed: the connection broke ({})", io_words(err)),
+            ),
         },
     }
+}
+
+/// What broke an HTTP exchange over TLS, in words.
+fn exchange_words(err: &io::Error) -> String {
+    match tls_error(err) {
+        Some(tls) => tls_words(tls),
+        None => format!("the connection broke ({})", io_words(err)),
+    }
+}
+
+/// An I/O error in words, without its debug form.
+fn io_words(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::BrokenPipe => "the peer stopped reading".into(),
+        io::ErrorKind::InvalidData => "the peer sent data that is not valid here".into(),
+        _ => err.kind().to_string(),
+    }
+}
+
+/// The daemon asked for a client certificate from CAs our certificate's issuer is not among: the
+/// docker CLI sends none, and dockerd answers "client didn't provide a certificate".
+fn client_cert_not_sent(seen: &Observed, host: &TcpHost, material: &Material) -> Option<Finding> {
+    let request = seen.request.as_ref()?;
+    if request.fits {
+        return None;
+    }
+    Some(
+        Finding::error(
+            "client-cert-not-sent",
+            host.url(),
+            format!(
+                "the daemon accepts client certificates issued by {}, but the client certificate is issued by \
+                 {}: the docker CLI then sends no certificate and dockerd logs \"client didn't provide a \
+                 certificate\"",
+                names_list(&request.acceptable_cas),
+                material.client.issuer
+            ),
+        )
+        .with_details(vec![
+            format!("client certificate: {}", material.client.subject),
+            format!("issued by:          {}", material.client.issuer),
+            format!("client sha256:      {}", material.client.sha256),
+        ])
+        .with_fix(
+            "use a client certificate issued by the daemon's --tlscacert, or give dockerd the CA that issued \
+             this one (both may be in its --tlscacert file)",
+        ),
+    )
+}
+
+fn names_list(names: &[String]) -> String {
+    match names {
+        [] => "no CA at all".to_string(),
+        [one] => one.clone(),
+        many => many.join(" or "),
+    }
+}
+
+/// Docker refused the daemon's chain: say why, per Go release, mapped to the codes `verify` has
+/// always used where the reason is one of them.
+fn diagnose_rejection(
+    verdict: &ServerVerdict,
+    presented: &[CertSummary],
+    host: &TcpHost,
+    material: &Material,
+    now: OffsetDateTime,
+) -> Finding {
+    let codes: Vec<&str> = verdict
+        .rejections
+        .iter()
+        .map(|(_, code, _)| *code)
+        .collect();
+    let all = |wanted: &str| codes.iter().all(|c| *c == wanted);
+    let leaf = presented.first();
+    // The codes `verify` has always used, where the reason is about the daemon's own certificate
+    // (an expired root is not "the daemon's certificate expired").
+    let as_webpki = if all("unknown-authority") {
+        Some(CertificateError::UnknownIssuer)
+    } else if all("host-not-covered") {
+        Some(CertificateError::NotValidForName)
+    } else if all("expired") && leaf.is_some_and(|c| now > c.not_after) {
+        Some(CertificateError::Expired)
+    } else if all("not-yet-valid") && leaf.is_some_and(|c| now < c.not_before) {
+        Some(CertificateError::NotValidYet)
+    } else if all("wrong-eku") && leaf.is_some_and(|c| !c.server_auth) {
+        Some(CertificateError::InvalidPurpose)
+    } else {
+        None
+    };
+    if let Some(err) = as_webpki {
+        let mut finding = diagnose_certificate(&err, presented, host, material, now);
+        if verdict.rejections.len() == 1 {
+            let (release, _, message) = &verdict.rejections[0];
+            finding
+                .details
+                .push(format!("only {release} refuses it: {message}"));
+        }
+        return finding;
+    }
+    let by_release: Vec<(String, String)> = verdict
+        .rejections
+        .iter()
+        .map(|(release, _, message)| (release.clone(), message.clone()))
+        .collect();
+    Finding::error(
+        "server-cert-invalid",
+        host.url(),
+        format!(
+            "Docker refuses the daemon's certificate: {}",
+            release_messages(&by_release)
+        ),
+    )
+    .with_details(chain_details(
+        "presented by the daemon",
+        presented,
+        "local ca.pem",
+        &material.ca_summaries,
+    ))
+    .with_fix(
+        "re-issue the daemon's certificate from your CA (or `dockcert import-ca` then `dockcert issue server …`), \
+         then point dockerd's --tlscert/--tlskey at it and restart it",
+    )
 }
 
 fn diagnose_certificate(
@@ -859,10 +1244,10 @@ fn diagnose_certificate(
             "the daemon's certificate is not for serverAuth (its extendedKeyUsage lacks TLS server authentication)",
         )
         .with_fix("re-issue the server certificate with extendedKeyUsage serverAuth"),
-        other => Finding::error(
+        _ => Finding::error(
             "server-cert-invalid",
             subject,
-            format!("the daemon's certificate is not acceptable: {other:?}"),
+            "the daemon's certificate is not acceptable to Docker".to_string(),
         )
         .with_details(chain_details("presented by the daemon", presented, "local ca.pem", &material.ca_summaries)),
     }
@@ -884,7 +1269,10 @@ fn diagnose_alert(
         | AlertDescription::AccessDenied => Finding::error(
             "client-rejected",
             subject,
-            format!("the daemon rejected our client certificate ({step}: alert {alert:?})"),
+            format!(
+                "the daemon rejected our client certificate (during the {step}, TLS alert \"{}\")",
+                alert_words(alert)
+            ),
         )
         .with_details(vec![
             format!("client certificate: {} (issuer {})", material.client.subject, material.client.issuer),
@@ -898,11 +1286,18 @@ fn diagnose_alert(
             Finding::error(
                 "tls-negotiation",
                 subject,
-                format!("the daemon and dockcert share no TLS version or cipher suite ({step}: alert {alert:?})"),
+                format!(
+                    "the daemon and dockcert share no TLS version or cipher suite (during the {step}, TLS alert \"{}\")",
+                    alert_words(alert)
+                ),
             )
             .with_fix("use TLS 1.2 or 1.3 with modern cipher suites on the daemon")
         }
-        other => Finding::error("tls-alert", subject, format!("the daemon aborted the {step}: alert {other:?}")),
+        other => Finding::error(
+            "tls-alert",
+            subject,
+            format!("the daemon aborted the {step} with the TLS alert \"{}\"", alert_words(other)),
+        ),
     }
 }
 
@@ -931,6 +1326,29 @@ fn reissue_command(host: &TcpHost, cert: &CertSummary) -> String {
          dockerd's --tlscert/--tlskey at the new files and restart it",
     );
     command
+}
+
+/// A client key that others can read: the docker CLI does not mind, but anyone who can read it is
+/// root on the daemon's host. A warning here (an error in `audit`).
+pub fn key_mode_warning(files: &TlsFiles) -> Option<Finding> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&files.key).ok()?.permissions().mode() & 0o7777;
+    (mode & 0o044 != 0).then(|| {
+        Finding::warning(
+            "key-readable",
+            name(&files.key),
+            format!(
+                "{} is readable by {} (mode {mode:04o}): the docker CLI does not mind, but whoever can read it \
+                 controls the daemon's host",
+                name(&files.key),
+                if mode & 0o004 != 0 { "everyone" } else { "its group" }
+            ),
+        )
+        .with_fix(format!(
+            "chmod 0400 {}; `dockcert audit` lists the set's security defects",
+            files.key.display()
+        ))
+    })
 }
 
 /// Environment pitfalls, as warnings.
@@ -1016,6 +1434,43 @@ mod tests {
             ..Env::default()
         };
         assert!(env_warnings(&quiet).is_empty());
+    }
+
+    #[test]
+    fn the_same_reason_from_every_release_is_said_once() {
+        let both = [
+            (
+                "Go 1.19 (a)".to_string(),
+                "Go 1.19 (a) refuses the chain: it is too long.".to_string(),
+            ),
+            (
+                "Go 1.24 (b)".to_string(),
+                "Go 1.24 (b) refuses the chain: it is too long.".to_string(),
+            ),
+        ];
+        assert_eq!(
+            release_messages(&both),
+            "Go 1.19 (a) and Go 1.24 (b) refuse the chain: it is too long."
+        );
+        let one = [(
+            "Go 1.24 (b)".to_string(),
+            "Go 1.24 (b) refuses the leaf: it has a critical key identifier.".to_string(),
+        )];
+        assert_eq!(
+            release_messages(&one),
+            "Go 1.24 (b) refuses the leaf: it has a critical key identifier."
+        );
+        let shared = [
+            (
+                "Go 1.19 (a)".to_string(),
+                "No trusted CA issued X.".to_string(),
+            ),
+            (
+                "Go 1.24 (b)".to_string(),
+                "No trusted CA issued X.".to_string(),
+            ),
+        ];
+        assert_eq!(release_messages(&shared), "No trusted CA issued X.");
     }
 
     #[test]

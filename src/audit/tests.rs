@@ -121,6 +121,13 @@ fn errors(findings: &[Finding]) -> Vec<&'static str> {
         .collect()
 }
 
+/// The errors under `audit --strict` (the RFC 5280 profile).
+fn strict_errors(findings: &[Finding]) -> Vec<&'static str> {
+    let mut strict = findings.to_vec();
+    apply_profile(&mut strict, Profile::Strict);
+    errors(&strict)
+}
+
 fn warnings(findings: &[Finding]) -> Vec<&'static str> {
     findings
         .iter()
@@ -256,13 +263,13 @@ fn wrong_eku_on_the_leaf_and_on_the_chain() {
         errors(&audit_chain(&chain(&ca, server, Purpose::Client), &opts())),
         ["wrong-eku"]
     );
-    // A leaf with only anyExtendedKeyUsage: rustls refuses it, so it is an error.
+    // A leaf with only anyExtendedKeyUsage: Go (dockerd, the docker CLI) accepts it.
     let mut params = client_params();
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Any];
     let (leaf, _) = issue(params, &ca);
     assert_eq!(
         errors(&audit_chain(&chain(&ca, leaf, Purpose::Client), &opts())),
-        ["wrong-eku"]
+        Vec::<&str>::new()
     );
 
     // An intermediate restricted to clientAuth cannot vouch for a server.
@@ -366,20 +373,24 @@ fn serials_and_critical_extensions() {
     params.serial_number = Some(SerialNumber::from_slice(&[0]));
     let (leaf, _) = issue(params, &ca);
     let found = audit_chain(&chain(&ca, leaf, Purpose::Client), &opts());
-    assert!(errors(&found).contains(&"bad-serial"), "{found:#?}");
+    // Docker accepts a zero serial (a warning); RFC 5280 does not (an error under --strict).
+    assert!(warnings(&found).contains(&"bad-serial"), "{found:#?}");
+    assert!(!errors(&found).contains(&"bad-serial"), "{found:#?}");
+    assert!(strict_errors(&found).contains(&"bad-serial"), "{found:#?}");
 
     let mut params = client_params();
     params.serial_number = Some(SerialNumber::from_slice(&[0x11; 21]));
     let (leaf, _) = issue(params, &ca);
     let found = audit_chain(&chain(&ca, leaf, Purpose::Client), &opts());
-    assert!(errors(&found).contains(&"bad-serial"), "{found:#?}");
+    assert!(warnings(&found).contains(&"bad-serial"), "{found:#?}");
+    assert!(strict_errors(&found).contains(&"bad-serial"), "{found:#?}");
 
     // 20 octets with the top bit set: DER needs a sign octet, and that is fine.
     let mut params = client_params();
     params.serial_number = Some(SerialNumber::from_slice(&[0xff; 20]));
     let (leaf, _) = issue(params, &ca);
     let found = audit_chain(&chain(&ca, leaf, Purpose::Client), &opts());
-    assert!(!errors(&found).contains(&"bad-serial"), "{found:#?}");
+    assert!(!strict_errors(&found).contains(&"bad-serial"), "{found:#?}");
 
     let mut params = client_params();
     let mut ext =
@@ -576,9 +587,11 @@ fn empty_names_and_missing_key_identifiers() {
     let ca = make_ca(params);
     let (leaf, _) = issue(client_params(), &ca);
     let found = audit_chain(&chain(&ca, leaf, Purpose::Client), &opts());
-    // The leaf's issuer, the CA's issuer and the CA's subject.
+    // The leaf's issuer, the CA's issuer and the CA's subject: Docker accepts empty names
+    // (warnings), RFC 5280 does not (errors under --strict).
+    assert_eq!(errors(&found), Vec::<&str>::new(), "{found:#?}");
     assert_eq!(
-        errors(&found),
+        strict_errors(&found),
         ["empty-name", "empty-name", "empty-name"],
         "{found:#?}"
     );
@@ -587,22 +600,46 @@ fn empty_names_and_missing_key_identifiers() {
     let mut params = client_params();
     params.use_authority_key_identifier_extension = false;
     let (leaf, _) = issue(params, &ca);
-    assert_eq!(
-        errors(&audit_chain(&chain(&ca, leaf, Purpose::Client), &opts())),
-        ["aki-missing"]
-    );
+    let found = audit_chain(&chain(&ca, leaf, Purpose::Client), &opts());
+    // OpenSSL 1.1's `x509 -req` and Python's cryptography make such certificates; Docker
+    // accepts them.
+    assert_eq!(errors(&found), Vec::<&str>::new(), "{found:#?}");
+    assert_eq!(warnings(&found), ["aki-missing"], "{found:#?}");
+    assert_eq!(strict_errors(&found), ["aki-missing"]);
 }
 
 #[test]
-fn what_webpki_alone_rejects_is_still_an_error() {
-    // not-before after not-after: no lint of ours names it, webpki does.
+fn what_docker_alone_rejects_is_still_an_error() {
+    // not-before after not-after: expired as of now, for the lints and for Go.
     let ca = make_ca(ca_params("CA"));
     let mut params = client_params();
     params.not_before = date_time_ymd(2026, 5, 1);
     params.not_after = date_time_ymd(2026, 4, 1);
     let (leaf, _) = issue(params, &ca);
     let found = audit_chain(&chain(&ca, leaf, Purpose::Client), &opts());
-    assert!(errors(&found).contains(&"chain-invalid"), "{found:#?}");
+    assert!(errors(&found).contains(&"cert-expired"), "{found:#?}");
+
+    // requireExplicitPolicy on an intermediate and no policies: only Go 1.24 (the docker CLI 28)
+    // refuses it, and no lint of ours looks at policies.
+    let mut params = ca_params("Policy intermediate");
+    params.custom_extensions = vec![CustomExtension::from_oid_content(
+        &[2, 5, 29, 36],
+        vec![0x30, 0x03, 0x80, 0x01, 0x00],
+    )];
+    let inter = make_sub_ca(params, &ca);
+    let (leaf, _) = issue(client_params(), &inter);
+    let mut input = chain(&ca, leaf, Purpose::Client);
+    input.intermediates = Some(certs("inter.pem", vec![inter.der.clone()]));
+    let found = audit_chain(&input, &opts());
+    let invalid = found
+        .iter()
+        .find(|f| f.code == "chain-invalid")
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(
+        invalid.message.contains("Go 1.24 (the docker CLI 28)"),
+        "{invalid:#?}"
+    );
+    assert!(invalid.message.contains("policy"), "{invalid:#?}");
 }
 
 #[test]
@@ -619,7 +656,11 @@ fn extensions_that_must_be_critical() {
     let (leaf, _) = issue(params, &ca);
     let found = audit_chain(&chain(&ca, leaf, Purpose::Server), &opts());
     assert!(
-        errors(&found).contains(&"extension-criticality"),
+        warnings(&found).contains(&"extension-criticality"),
+        "{found:#?}"
+    );
+    assert!(
+        strict_errors(&found).contains(&"extension-criticality"),
         "{found:#?}"
     );
 }
@@ -642,4 +683,76 @@ fn a_self_signed_leaf_pinned_as_its_own_ca_is_fine() {
     let found = audit_chain(&input, &opts());
     assert_eq!(errors(&found), Vec::<&str>::new(), "{found:#?}");
     assert!(found.iter().any(|f| f.code == "chain-ok"), "{found:#?}");
+}
+
+#[test]
+fn fixes_fit_who_made_the_file() {
+    let mut found = vec![
+        Finding::error(
+            "weak-signature",
+            "/etc/docker/tls/server-cert.pem",
+            "is signed with SHA-1",
+        )
+        .with_fix("issue it again with a SHA-256 signature (dockcert init --force)"),
+        Finding::error(
+            "weak-key",
+            "/home/a/.dockcert/daemon/server-cert.pem (certificate 1)",
+            "weak",
+        )
+        .with_fix("issue it again with an ECDSA P-256 or RSA-2048+ key (dockcert init --force)"),
+    ];
+    fit_fixes(&mut found, |path| path.starts_with("/home/a/.dockcert"));
+    assert_eq!(
+        found[0].fix.as_deref(),
+        Some(
+            "issue it again with a SHA-256 signature (from your CA, or `dockcert import-ca` then \
+             `dockcert issue …`)"
+        )
+    );
+    assert_eq!(
+        found[1].fix.as_deref(),
+        Some("issue it again with an ECDSA P-256 or RSA-2048+ key (dockcert init --force)")
+    );
+}
+
+#[test]
+fn self_issued_intermediates_and_a_serial_zero_root_are_fine() {
+    // root (serial 0, like Starfield Root G2) -> ICA' -> ICA' (same name, new key) -> ICA'' ->
+    // leaf: Go, and so Docker, accept it; it used to be reported as bad-signature and bad-serial.
+    let mut params = ca_params("Root serial zero");
+    params.serial_number = Some(SerialNumber::from_slice(&[0x00]));
+    let root = make_ca(params);
+    let ica1 = make_sub_ca(ca_params("ICA prime"), &root);
+    let ica2 = make_sub_ca(ca_params("ICA prime"), &ica1);
+    let ica3 = make_sub_ca(ca_params("ICA double prime"), &ica2);
+    let (leaf, _) = issue(server_params(&["svc.example"]), &ica3);
+    let mut input = chain(&root, leaf, Purpose::Server);
+    input.host = Some("svc.example".to_string());
+    input.intermediates = Some(certs(
+        "intermediates.pem",
+        vec![ica3.der.clone(), ica2.der.clone(), ica1.der.clone()],
+    ));
+    let found = audit_chain(&input, &opts());
+    assert_eq!(errors(&found), Vec::<&str>::new(), "{found:#?}");
+    let ok = found
+        .iter()
+        .find(|f| f.code == "chain-ok")
+        .expect("chain-ok");
+    assert_eq!(ok.details.len(), 5, "{ok:#?}");
+}
+
+#[test]
+fn host_names_match_as_go_matches_them() {
+    let ca = make_ca(ca_params("CA"));
+    // Two-label wildcards: Go accepts them (rustls does not).
+    let (leaf, _) = issue(server_params(&["*.localhost"]), &ca);
+    let mut input = chain(&ca, leaf, Purpose::Server);
+    input.host = Some("tcp://box.localhost:2376".to_string());
+    let found = audit_chain(&input, &opts());
+    assert_eq!(errors(&found), Vec::<&str>::new(), "{found:#?}");
+    assert!(found.iter().any(|f| f.code == "host-covered"));
+    // A wildcard covers one label only.
+    input.host = Some("a.box.localhost".to_string());
+    let found = audit_chain(&input, &opts());
+    assert!(errors(&found).contains(&"host-not-covered"), "{found:#?}");
 }

@@ -93,6 +93,18 @@ pub fn run(args: &AuditArgs, env: &Env, now: OffsetDateTime) -> Result<AuditRepo
         (described, findings)
     };
     let mut findings = findings;
+    let made_here = made_by_dockcert(env);
+    audit::fit_fixes(&mut findings, |path| {
+        made_here.iter().any(|dir| path.starts_with(dir))
+    });
+    audit::apply_profile(
+        &mut findings,
+        if args.strict {
+            audit::Profile::Strict
+        } else {
+            audit::Profile::Docker
+        },
+    );
     let mut seen = std::collections::HashSet::new();
     findings.retain(|f| seen.insert((f.code, f.subject.clone(), f.message.clone())));
     Ok(AuditReport {
@@ -102,6 +114,23 @@ pub fn run(args: &AuditArgs, env: &Env, now: OffsetDateTime) -> Result<AuditRepo
         summary: AuditSummary::of(&findings),
         findings,
     })
+}
+
+/// The directories dockcert wrote certificates to: its home, and every location its inventory
+/// records (so a fix can say `dockcert renew` rather than "re-issue it from your CA").
+fn made_by_dockcert(env: &Env) -> Vec<PathBuf> {
+    let Ok(home) = Home::resolve(None, env.dockcert_home.as_deref()) else {
+        return Vec::new();
+    };
+    let mut dirs = vec![home.root().to_path_buf()];
+    if let Ok(text) = std::fs::read_to_string(home.inventory_path())
+        && let Ok(inventory) = crate::inventory::Inventory::from_json(&text, &home.inventory_path())
+    {
+        for record in &inventory.certificates {
+            dirs.extend(record.locations.iter().map(|l| l.dir.clone()));
+        }
+    }
+    dirs
 }
 
 /// Without PATH: the docker CLI's directory, dockcert's home, and the context store.
@@ -201,7 +230,12 @@ fn load_key(path: &Path) -> Result<KeyIn, Finding> {
     let state = match load::read_private_key(path) {
         Ok(key) => match load::key_info(&key) {
             Ok(info) => KeyState::Loaded { spki: info.spki },
-            Err(err) => KeyState::Unusable(err.to_string()),
+            // An RSA key below 2048 bits is weak (the certificate's weak-key finding says so),
+            // not malformed: Go loads it, and the rsa crate reads it where aws-lc-rs will not.
+            Err(err) => match crate::net::rsa_legacy::load_small(&key.der) {
+                Some(small) => KeyState::Loaded { spki: small.spki },
+                None => KeyState::Unusable(err.to_string()),
+            },
         },
         Err(err) => match audit::key_state_for(&err) {
             Some(state) => state,

@@ -345,6 +345,8 @@ fn audit_files(
         at: None,
         warn_days: 30,
         json: false,
+        // Doctor answers "does Docker work?": the Docker profile, not RFC 5280's.
+        strict: false,
     };
     let mut report = crate::commands::audit::run(&args, env, now).ok()?;
     // Stale context copies: name the exact refreshing command, with the context's own host.

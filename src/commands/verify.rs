@@ -331,6 +331,7 @@ pub fn check_endpoint(
         key: local(load::read_private_key(&files.key))?,
         files: files.clone(),
     };
+    let key_warning = verify::key_mode_warning(&files);
     let (preflight, material) = verify::preflight(loaded, now);
     findings.extend(preflight);
     if let Some(material) = &material {
@@ -347,6 +348,7 @@ pub fn check_endpoint(
             .map(|ca| ca.days_left(now))
             .min();
     }
+    findings.extend(key_warning);
     findings.extend(env_warnings_for(endpoint, env));
     report.ok = !verify::failed(&findings);
     report.findings = findings;

@@ -3,9 +3,11 @@
 
 mod audit;
 mod crash;
+mod docker_verdict;
 mod dockerd;
 mod doctor;
 mod faults;
+mod goverdict;
 mod helpers;
 mod hostile;
 mod init;
