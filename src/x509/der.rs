@@ -162,28 +162,36 @@ pub(crate) fn minimal_integer(bytes: &[u8]) -> bool {
     }
 }
 
-/// OID content octets as cryptobyte accepts them: base-128 minimal components, last one complete.
+/// OID content octets as Go 1.19's cryptobyte accepts them (`readBase128Int`): every component at
+/// most five octets and below 2^31, the last one complete. (It does not insist on minimal
+/// components: a leading 0x80 octet passes.)
 fn valid_oid(bytes: &[u8]) -> bool {
     if bytes.is_empty() {
         return false;
     }
-    let mut start = true;
-    let mut component_len = 0usize;
-    for &b in bytes {
-        if start && b == 0x80 {
-            return false;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let mut value: u32 = 0;
+        let mut done = false;
+        for _ in 0..5 {
+            let Some((&b, tail)) = rest.split_first() else {
+                return false;
+            };
+            if value >= 1 << 24 {
+                return false;
+            }
+            rest = tail;
+            value = (value << 7) | u32::from(b & 0x7f);
+            if b & 0x80 == 0 {
+                done = true;
+                break;
+            }
         }
-        component_len += 1;
-        // cryptobyte reads each component into an int (31 bits).
-        if component_len > 5 {
+        if !done {
             return false;
-        }
-        start = b & 0x80 == 0;
-        if start {
-            component_len = 0;
         }
     }
-    start
+    true
 }
 
 #[cfg(test)]
@@ -213,7 +221,18 @@ mod tests {
     fn oids_and_bit_strings() {
         assert!(Der(&[0x06, 0x03, 0x55, 0x1d, 0x13]).read_oid().is_some());
         assert!(Der(&[0x06, 0x02, 0x55, 0x80]).read_oid().is_none());
-        assert!(Der(&[0x06, 0x02, 0x80, 0x01]).read_oid().is_none());
+        // Go 1.19's cryptobyte does not insist on minimal components.
+        assert!(Der(&[0x06, 0x02, 0x80, 0x01]).read_oid().is_some());
+        assert!(
+            Der(&[0x06, 0x05, 0x55, 0xff, 0xff, 0xff, 0x7f])
+                .read_oid()
+                .is_some()
+        );
+        assert!(
+            Der(&[0x06, 0x06, 0x55, 0x88, 0x80, 0x80, 0x80, 0x00])
+                .read_oid()
+                .is_none()
+        );
         assert_eq!(
             Der(&[0x03, 0x02, 0x05, 0xa0]).read_bit_string(),
             Some((5, &[0xa0u8][..]))

@@ -1546,6 +1546,50 @@ fn fixed_corpus(dir: &Path) -> Corpus {
         HOST,
     );
 
+    // OID encodings: a non-minimal component (Go 1.19's cryptobyte lets it pass) and a component
+    // over 2^31 (it does not), in an extension's OID and inside EKU.
+    let raw_ext = |raw: Vec<u8>, critical: bool| Ext {
+        raw_oid: Some(raw),
+        ..ext("1.2.3", critical, null())
+    };
+    c.simple(
+        "11o6_ext_oid_non_minimal",
+        &with_ext(leaf(), raw_ext(vec![0x2a, 0x80, 0x03], false)),
+        &ca(),
+        HOST,
+    );
+    c.simple(
+        "11o7_ext_oid_huge_arc",
+        &with_ext(
+            leaf(),
+            raw_ext(vec![0x2a, 0x88, 0x80, 0x80, 0x80, 0x00], false),
+        ),
+        &ca(),
+        HOST,
+    );
+    c.simple(
+        "11o8_ext_oid_truncated",
+        &with_ext(leaf(), raw_ext(vec![0x2a, 0x83], false)),
+        &ca(),
+        HOST,
+    );
+    c.simple(
+        "11o9_eku_oid_huge_arc",
+        &replace(
+            leaf(),
+            ext(
+                "2.5.29.37",
+                false,
+                seq(&[
+                    oid(SERVER_AUTH),
+                    tlv(0x06, &[0x2a, 0x88, 0x80, 0x80, 0x80, 0x00]),
+                ]),
+            ),
+        ),
+        &ca(),
+        HOST,
+    );
+
     // 12: client certificates.
     c.simple("12a_v1_leaf_as_client", &v1(leaf()), &ca(), HOST);
     c.pin("12a_v1_leaf_as_client", true, "P P");

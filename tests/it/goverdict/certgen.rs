@@ -117,6 +117,8 @@ pub fn name(cn: &str) -> Vec<u8> {
 #[derive(Clone, Debug)]
 pub struct Ext {
     pub oid: String,
+    /// OID content octets used instead of `oid` (for encodings `oid` cannot write).
+    pub raw_oid: Option<Vec<u8>>,
     pub critical: bool,
     pub value: Vec<u8>,
 }
@@ -124,13 +126,17 @@ pub struct Ext {
 pub fn ext(oid: &str, critical: bool, value: Vec<u8>) -> Ext {
     Ext {
         oid: oid.to_string(),
+        raw_oid: None,
         critical,
         value,
     }
 }
 
 pub fn ext_der(e: &Ext) -> Vec<u8> {
-    let mut parts = vec![oid(&e.oid)];
+    let mut parts = vec![match &e.raw_oid {
+        Some(raw) => tlv(0x06, raw),
+        None => oid(&e.oid),
+    }];
     if e.critical {
         parts.push(boolean(true));
     }
