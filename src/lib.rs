@@ -19,6 +19,7 @@ pub mod keycrypt;
 pub mod load;
 pub mod localnames;
 pub mod names;
+pub mod net;
 pub mod passphrase;
 pub mod pki;
 pub mod report;
@@ -130,6 +131,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let report = commands::daemon_config::run(&args, &env, now)?;
             report::print_daemon_config(&report, args.json)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Provision(args) => {
+            let report = commands::provision::run(&args, &env, now)?;
+            report::provision::print(&report, args.json)?;
+            // 1: some host failed (each one's reason is in the report).
+            Ok(if report.all_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Completions(args) => {
             let text = cli::completions(args.shell)?;

@@ -9,6 +9,8 @@ use time::OffsetDateTime;
 use crate::certinfo::rfc3339;
 use crate::pki::{Issued, Role};
 
+pub mod provision;
+
 /// What `init` did, as printed.
 #[derive(Debug, Serialize)]
 pub struct InitReport {
