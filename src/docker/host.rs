@@ -786,8 +786,14 @@ mod tests {
         };
         let script = install_script(&file, "20260101T000000Z");
         assert!(script.contains("chmod 0400"), "{script}");
-        assert!(script.contains("p=/etc/docker/tls/server-key.pem;"), "{script}");
-        assert!(script.contains("\"$p.dockcert-backup-20260101T000000Z\""), "{script}");
+        assert!(
+            script.contains("p=/etc/docker/tls/server-key.pem;"),
+            "{script}"
+        );
+        assert!(
+            script.contains("\"$p.dockcert-backup-20260101T000000Z\""),
+            "{script}"
+        );
         let restore = restore_script(
             &[
                 (PathBuf::from("/etc/docker/daemon.json"), true),
