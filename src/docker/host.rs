@@ -802,7 +802,7 @@ mod tests {
             "S",
         );
         assert!(
-            restore.contains("daemon.json.dockcert-backup-S"),
+            restore.contains("p=/etc/docker/daemon.json; if cp -p \"$p.dockcert-backup-S\""),
             "{restore}"
         );
         assert!(restore.contains("rm -f '/x y'"), "{restore}");
