@@ -6,6 +6,8 @@ mod dockerd;
 mod helpers;
 mod init;
 mod lifecycle;
+mod nshost;
 mod openssl;
+mod provision;
 mod robust;
 mod verify;
