@@ -358,6 +358,10 @@ pub struct RenewArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Do not push renewed server certificates to the hosts `provision` set up.
+    #[arg(long)]
+    pub no_push: bool,
+
     /// Print the result as one JSON document.
     #[arg(long)]
     pub json: bool,

@@ -105,7 +105,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Renew(args) => {
             let report = commands::renew::run(&args, &env, now)?;
             report::print_renew(&report, args.json)?;
-            Ok(ExitCode::SUCCESS)
+            // 1: a push to a provisioned host failed (it keeps its previous certificate).
+            Ok(if report.pushed.iter().all(|host| host.ok) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::RotateCa(args) => {
             let report = commands::rotate::run(&args, &env, now)?;

@@ -544,6 +544,8 @@ pub struct RenewReport {
     pub restart: Vec<PathBuf>,
     /// Client directories whose files must be copied to their users.
     pub distribute: Vec<PathBuf>,
+    /// Provisioned hosts the new server certificates were pushed to (`provision`'s safe way).
+    pub pushed: Vec<provision::HostOutcome>,
 }
 
 /// Prints what `renew` did.
@@ -594,6 +596,24 @@ pub fn print_renew(report: &RenewReport, json: bool) -> anyhow::Result<()> {
         out.push_str("\nCopy the new cert.pem and key.pem to each client of these directories:\n");
         for dir in &report.distribute {
             let _ = writeln!(out, "  {}", dir.display());
+        }
+    }
+    if !report.pushed.is_empty() {
+        out.push_str("\nPushed to the provisioned hosts (dockerd restarted and checked):\n");
+        for host in &report.pushed {
+            let _ = writeln!(
+                out,
+                "  {}: {}{}",
+                host.host,
+                host.result,
+                host.error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            );
+            for log in &host.dockerd_log {
+                let _ = writeln!(out, "      dockerd: {log}");
+            }
         }
     }
     if report.dry_run {

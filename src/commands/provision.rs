@@ -1038,6 +1038,130 @@ fn write_context(
     }
 }
 
+/// `renew`'s push: the new server certificates go to the hosts `provision` set up (those whose
+/// recorded serial was renewed), each installed, restarted and checked the same safe way, with
+/// rollback. `hosts.json` then records the new serials of the hosts that took them.
+pub fn push_renewed(
+    home: &Home,
+    issued: &[(String, Issued)],
+    env: &Env,
+    now: OffsetDateTime,
+) -> Result<Vec<HostOutcome>> {
+    let path = hosts_path(home);
+    let known = ProvisionedHosts::read(&path)?;
+    let work: Vec<(&Provisioned, &Issued)> = known
+        .hosts
+        .iter()
+        .filter_map(|h| {
+            issued
+                .iter()
+                .find(|(old, _)| *old == h.serial)
+                .map(|(_, cert)| (h, cert))
+        })
+        .collect();
+    if work.is_empty() {
+        return Ok(Vec::new());
+    }
+    let client_dir =
+        docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
+            .ok_or_else(|| anyhow!("no client directory for the check: set DOCKER_CERT_PATH"))?;
+    let material = client_material(&client_dir, now)?;
+    let ca_pem = home.trust_pem()?;
+    let stamp = stamp(now);
+    let outcomes = parallel_map(&work, 8, |_, (host, cert)| {
+        let started = Instant::now();
+        let apply = Apply {
+            tls_dir: &host.tls_dir,
+            ca_pem: &ca_pem,
+            material: &material,
+            wait: Duration::from_secs(60),
+            stamp: &stamp,
+            now,
+        };
+        let mut outcome = push_one(host, cert, &apply);
+        outcome.host = host.destination.clone();
+        outcome.seconds = started.elapsed().as_secs_f64();
+        outcome
+    });
+    let mut updated = known.clone();
+    for ((host, cert), outcome) in work.iter().zip(&outcomes) {
+        if outcome.ok
+            && let Some(entry) = updated
+                .hosts
+                .iter_mut()
+                .find(|h| h.destination == host.destination)
+        {
+            entry.serial = cert.spec.serial.hex();
+        }
+    }
+    if updated != known {
+        let _lock = home.lock()?;
+        let mut plan = Plan::default();
+        plan.add_state(path, updated.to_json(), 0o600);
+        store::apply(&plan, true, now)?;
+    }
+    Ok(outcomes)
+}
+
+fn push_one(host: &Provisioned, cert: &Issued, apply: &Apply) -> HostOutcome {
+    let mut outcome = HostOutcome {
+        serial: Some(cert.spec.serial.hex()),
+        sans: cert.spec.sans.iter().map(ToString::to_string).collect(),
+        ..HostOutcome::default()
+    };
+    let looked = (|| -> Result<(Connection, bool, Discovery, TcpHost)> {
+        let destination = Destination::parse(&host.destination)?;
+        let options = SshOptions {
+            config_file: host.ssh_config.clone(),
+            connect_timeout: 10,
+        };
+        let conn = Connection::open(&destination, &options)?;
+        let out = conn.run("id -u", b"")?;
+        let sudo = String::from_utf8_lossy(&out.stdout).trim() != "0";
+        let out = conn.run(&ssh::as_root(host::DISCOVERY_SCRIPT, sudo), b"")?;
+        let found = host::parse_discovery(&String::from_utf8_lossy(&out.stdout))?;
+        if found.uid != Some(0) {
+            bail!("the commands did not run as root on the host (is sudo still allowed?)");
+        }
+        let endpoint = docker::parse_tcp_host(&format!("{}:{}", bracket(&host.address), host.port))
+            .map_err(|err| anyhow!(err))?;
+        Ok((conn, sudo, found, endpoint))
+    })();
+    let (conn, sudo, found, endpoint) = match looked {
+        Ok(looked) => looked,
+        Err(err) => {
+            outcome.result = "not pushed".to_string();
+            outcome.error = Some(format!(
+                "{err:#}; the host still has its previous certificate: push it later with 'dockcert provision {}'",
+                host.destination
+            ));
+            return outcome;
+        }
+    };
+    outcome.endpoint = Some(endpoint.url());
+    // Only the certificate and its key change; ca.pem and the configuration stay.
+    let files: Vec<RemoteFile> =
+        tls_remote_files(&host::tls_files(apply.tls_dir), apply.ca_pem, Some(cert))
+            .into_iter()
+            .skip(1)
+            .collect();
+    push_files(
+        &conn,
+        sudo,
+        found.init,
+        &files,
+        None,
+        &endpoint,
+        apply,
+        &|_| {},
+        &mut outcome,
+    );
+    if outcome.ok {
+        outcome.result = "pushed".to_string();
+    }
+    outcome
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

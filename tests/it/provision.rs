@@ -216,6 +216,56 @@ fn a_fleet_is_provisioned_in_one_run_and_one_unreachable_host_fails_alone() {
         inventory.contains(&format!("ssh://{}/etc/docker/tls", fresh.root())),
         "{inventory}"
     );
+    // renew pushes a new certificate to a provisioned host, restarts it the same way and checks.
+    let serial_of = |host: &NsHost| {
+        let out = Command::new("openssl")
+            .args(["x509", "-noout", "-serial", "-in"])
+            .arg(host.etc_docker("tls/server-cert.pem"))
+            .output()
+            .unwrap();
+        stdout(&out)
+    };
+    let (old_fresh, old_more) = (serial_of(&fresh), serial_of(&more[0]));
+    let out = sb.run(&["renew", "--within", "400", "--name", &fresh.ip]);
+    assert_success(&out, "renew (push)");
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("  {}: pushed", fresh.root())),
+        "{text}"
+    );
+    assert_ne!(
+        serial_of(&fresh),
+        old_fresh,
+        "a new certificate is on the host"
+    );
+    assert!(
+        cert_text(&fresh.etc_docker("tls/server-cert.pem")).contains("DNS:extra.dockcert.test")
+    );
+    assert_success(
+        &docker_context_version(&sb, &fresh.ip),
+        "docker --context after renew",
+    );
+    let hosts = fs::read_to_string(sb.dockcert_home().join("hosts.json")).unwrap();
+    let new_serial = serial_of(&fresh)
+        .trim()
+        .trim_start_matches("serial=")
+        .to_lowercase();
+    assert!(
+        hosts.contains(new_serial.trim_start_matches('0')),
+        "{hosts}"
+    );
+    // --no-push renews locally only.
+    let out = sb.run(&[
+        "renew",
+        "--within",
+        "400",
+        "--name",
+        &more[0].ip,
+        "--no-push",
+    ]);
+    assert_success(&out, "renew --no-push");
+    assert!(!stdout(&out).contains("Pushed"), "{}", stdout(&out));
+    assert_eq!(serial_of(&more[0]), old_more);
 }
 
 /// dockerd refuses the new configuration (a flag in DOCKER_OPTS repeats a daemon.json key, which
