@@ -29,7 +29,8 @@ clippy:
 
 ## Benchmarks (bench/): init against Docker's openssl recipe; verify against the docker CLI and
 ## curl on a dockerd of its own (needs root and docker.io); issuing 1,000 certificates; audit of
-## 1,000 client directories against one `openssl verify` process. Each prints its figures and
+## 1,000 client directories against one `openssl verify` process; provision of 5 namespace hosts
+## (real sshd and Debian's dockerd init script; needs root), the fleet against the slowest single host. Each prints its figures and
 ## fails when a target is missed; all always run.
 bench: release
 	$(CARGO) build --release --example bench_clients
@@ -38,6 +39,7 @@ bench: release
 	python3 bench/verify.py --binary target/release/dockcert || status=1; \
 	python3 bench/issue.py --binary target/release/dockcert || status=1; \
 	python3 bench/audit.py --binary target/release/dockcert || status=1; \
+	python3 bench/provision.py --binary target/release/dockcert || status=1; \
 	exit $$status
 
 PREFIX ?= /usr/local

@@ -64,6 +64,9 @@ pub struct Looked {
     pub endpoint: TcpHost,
 }
 
+/// A host that was changed: its certificate and what happened.
+type Changed = (Issued, HostOutcome);
+
 /// Options for one host's change, shared by `provision` and the pushes of `renew`.
 pub struct Apply<'a> {
     /// The server files' directory on the host.
@@ -262,20 +265,79 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
     let names: Vec<String> = targets.iter().map(|t| t.destination.display()).collect();
     let progress = Progress::new(names.clone(), args.json);
 
-    // 1. Look before touching, every host at once.
-    let looked: Vec<Result<Looked>> = parallel_map(&targets, args.parallel, |index, target| {
-        progress.set(index, "connecting");
-        let result = look(target, args, &options, &extra_sans);
-        progress.set(
-            index,
-            match &result {
-                Ok(_) if args.dry_run => "planned",
-                Ok(_) => "looked around; waiting for its certificate",
-                Err(_) => "failed (nothing changed)",
-            },
-        );
-        result
-    });
+    // The CA is read once, before any host is touched (one passphrase prompt).
+    let signer = if args.dry_run {
+        None
+    } else {
+        let _lock = home.lock()?;
+        let ca = home.read_ca(&args.home.passphrase())?;
+        let days = DEFAULT_DAYS.min((ca.not_after - now).whole_days());
+        if days < 1 {
+            bail!(
+                "the CA expires on {}: rotate it first ('dockcert rotate-ca --begin')",
+                ca.not_after.date()
+            );
+        }
+        Some((ca, home.read_inventory()?, days))
+    };
+    let ca_pem = if args.dry_run {
+        String::new()
+    } else {
+        home.trust_pem()?
+    };
+    let stamp = stamp(now);
+
+    // Each host on its own, at most --parallel at once: look before touching, then (unless
+    // --dry-run) sign its certificate here, change it, restart, check, and roll back on failure.
+    // Nothing waits for the other hosts, and one host's failure never touches another.
+    let results: Vec<(Result<Looked>, Option<Changed>)> =
+        parallel_map(&targets, args.parallel, |index, target| {
+            let host_started = Instant::now();
+            progress.set(index, "connecting");
+            let looked = look(target, args, &options, &extra_sans);
+            let (Ok(l), Some((ca, inventory, days)), Some(material)) =
+                (&looked, &signer, &material)
+            else {
+                progress.set(
+                    index,
+                    if looked.is_ok() {
+                        "planned"
+                    } else {
+                        "failed (nothing changed)"
+                    },
+                );
+                return (looked, None);
+            };
+            progress.set(index, "signing its certificate");
+            let job = LeafJob {
+                role: Role::Server,
+                name: l.name.clone(),
+                sans: l.sans.clone(),
+                dir: args.tls_dir.clone(),
+                key_type: args.key_type,
+                days: *days,
+            };
+            let cert = match sign_all(ca, std::slice::from_ref(&job), now, inventory)
+                .map(|mut all| all.pop())
+            {
+                Ok(Some(cert)) => cert,
+                Ok(None) => return (Err(anyhow!("no certificate was signed")), None),
+                Err(err) => return (Err(err), None),
+            };
+            let apply = Apply {
+                tls_dir: &args.tls_dir,
+                ca_pem: &ca_pem,
+                material,
+                wait: Duration::from_secs(args.wait.max(1)),
+                stamp: &stamp,
+                now,
+            };
+            let mut outcome = change_host(l, &cert, &apply, &|what| progress.set(index, what));
+            outcome.host = names[index].clone();
+            outcome.seconds = host_started.elapsed().as_secs_f64();
+            progress.set(index, &outcome.result);
+            (looked, Some((cert, outcome)))
+        });
     let mut report = ProvisionReport {
         dry_run: args.dry_run,
         plans: Vec::new(),
@@ -283,7 +345,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
         seconds: 0.0,
     };
     if args.dry_run {
-        for (name, result) in names.iter().zip(&looked) {
+        for (name, (result, _)) in names.iter().zip(&results) {
             match result {
                 Ok(l) => {
                     report.plans.push(plan_of(l, &args.tls_dir));
@@ -302,88 +364,36 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
         report.seconds = started.elapsed().as_secs_f64();
         return Ok(report);
     }
-    let material = material.ok_or_else(|| anyhow!("internal error: no client material"))?;
 
-    // 2. Sign every server certificate here (one passphrase prompt), keys kept in memory only.
-    let ready: Vec<&Looked> = looked.iter().filter_map(|r| r.as_ref().ok()).collect();
-    let issued: Vec<Issued> = if ready.is_empty() {
-        Vec::new()
-    } else {
-        let _lock = home.lock()?;
-        let ca = home.read_ca(&args.home.passphrase())?;
-        let days = DEFAULT_DAYS.min((ca.not_after - now).whole_days());
-        if days < 1 {
-            bail!(
-                "the CA expires on {}: rotate it first ('dockcert rotate-ca --begin')",
-                ca.not_after.date()
-            );
-        }
-        let inventory = home.read_inventory()?;
-        let jobs: Vec<LeafJob> = ready
-            .iter()
-            .map(|l| LeafJob {
-                role: Role::Server,
-                name: l.name.clone(),
-                sans: l.sans.clone(),
-                dir: args.tls_dir.clone(),
-                key_type: args.key_type,
-                days,
-            })
-            .collect();
-        sign_all(&ca, &jobs, now, &inventory)?
-    };
-    let ca_pem = home.trust_pem()?;
-    let stamp = stamp(now);
-    let apply = Apply {
-        tls_dir: &args.tls_dir,
-        ca_pem: &ca_pem,
-        material: &material,
-        wait: Duration::from_secs(args.wait.max(1)),
-        stamp: &stamp,
-        now,
-    };
-
-    // 3. Change each host, at most --parallel at once; each rolls back on its own.
-    let mut work: Vec<(usize, &Looked, &Issued)> = Vec::new();
-    let mut next_cert = issued.iter();
-    for (index, result) in looked.iter().enumerate() {
-        if let Ok(l) = result
-            && let Some(cert) = next_cert.next()
-        {
-            work.push((index, l, cert));
-        }
-    }
-    let outcomes = parallel_map(&work, args.parallel, |_, (index, l, cert)| {
-        let host_started = Instant::now();
-        let mut outcome = change_host(l, cert, &apply, &|what| progress.set(*index, what));
-        outcome.host = names[*index].clone();
-        outcome.seconds = host_started.elapsed().as_secs_f64();
-        progress.set(*index, &outcome.result);
-        outcome
-    });
-
-    // 4. Record the hosts that serve TLS now, and give each a context.
-    let mut by_index: Vec<Option<HostOutcome>> = (0..targets.len()).map(|_| None).collect();
-    for ((index, _, _), outcome) in work.iter().zip(outcomes) {
-        by_index[*index] = Some(outcome);
-    }
-    let succeeded: Vec<(usize, &Looked, &Issued)> = work
+    // Record the hosts that serve TLS now, and give each a context.
+    let (looked_all, done): (Vec<Result<Looked>>, Vec<Option<Changed>>) =
+        results.into_iter().unzip();
+    let (certs, mut outcomes): (Vec<Option<Issued>>, Vec<Option<HostOutcome>>) = done
+        .into_iter()
+        .map(|d| match d {
+            Some((cert, outcome)) => (Some(cert), Some(outcome)),
+            None => (None, None),
+        })
+        .unzip();
+    let succeeded: Vec<(usize, &Looked, &Issued)> = looked_all
         .iter()
-        .filter(|(index, _, _)| by_index[*index].as_ref().is_some_and(|o| o.ok))
-        .copied()
+        .zip(&certs)
+        .enumerate()
+        .filter(|(index, _)| outcomes[*index].as_ref().is_some_and(|o| o.ok))
+        .filter_map(|(index, (looked, cert))| Some((index, looked.as_ref().ok()?, cert.as_ref()?)))
         .collect();
     if !succeeded.is_empty() {
-        record(&home, args, &succeeded, &mut by_index, now)?;
+        record(&home, args, &succeeded, &mut outcomes, now)?;
         for (index, l, _) in &succeeded {
-            if let Some(outcome) = by_index[*index].as_mut() {
+            if let Some(outcome) = outcomes[*index].as_mut() {
                 write_context(args, env, l, outcome, &client_dir, now);
             }
         }
     }
     for (index, name) in names.iter().enumerate() {
-        let outcome = match by_index[index].take() {
+        let outcome = match outcomes[index].take() {
             Some(outcome) => outcome,
-            None => match &looked[index] {
+            None => match &looked_all[index] {
                 Err(err) => failed_before(name, err),
                 Ok(_) => HostOutcome {
                     host: name.clone(),
@@ -468,52 +478,14 @@ fn look(
     extra_sans: &[San],
 ) -> Result<Looked> {
     let conn = Connection::open(&target.destination, options)?;
-    let out = conn.run("id -u", b"")?;
-    let uid = String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse::<u32>()
-        .ok();
-    let user = conn.resolved.user.clone();
-    let sudo = if args.no_sudo {
-        if uid != Some(0) {
-            bail!(
-                "{user} is not root on the host and --no-sudo was given: connect as root or allow sudo"
-            );
-        }
-        false
+    let sudo_choice = if args.no_sudo {
+        Some(false)
+    } else if args.sudo {
+        Some(true)
     } else {
-        args.sudo || uid != Some(0)
+        None
     };
-    if sudo {
-        let out = conn.run("sudo -n true", b"")?;
-        if !out.status.success() {
-            let said = String::from_utf8_lossy(&out.stderr);
-            let said = said
-                .lines()
-                .rfind(|l| !l.trim().is_empty())
-                .unwrap_or("no message")
-                .trim();
-            bail!(
-                "{user} is not root on the host and cannot use sudo without a password (sudo -n said: \
-                 {said}); give it passwordless sudo (e.g. '{user} ALL=(root) NOPASSWD: ALL' in \
-                 /etc/sudoers.d/dockcert) or connect as root"
-            );
-        }
-    }
-    let out = conn.run(&ssh::as_root(host::DISCOVERY_SCRIPT, sudo), b"")?;
-    if !out.status.success() && out.stdout.is_empty() {
-        bail!(
-            "the look around the host failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    let found = host::parse_discovery(&String::from_utf8_lossy(&out.stdout))?;
-    if found.uid != Some(0) {
-        bail!(
-            "the commands did not run as root on the host (uid {:?})",
-            found.uid
-        );
-    }
+    let (found, sudo) = look_around(&conn, sudo_choice)?;
     let changes = host::plan_changes(&found, &args.tls_dir, args.port)?;
     if let Some((_, port, process)) = found
         .listeners
@@ -559,6 +531,34 @@ fn look(
         sans,
         endpoint,
     })
+}
+
+/// Who we are, whether sudo is used, and what is there: one round trip ([`host::look_script`]).
+fn look_around(conn: &Connection, sudo: Option<bool>) -> Result<(Discovery, bool)> {
+    let out = conn.run(&host::look_script(sudo), b"")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (user, sudo) = host::parse_login(&text).map_err(|refused| match refused {
+        host::Refused::NoSudo { user } => anyhow!(
+            "{user} is not root on the host and --no-sudo was given: connect as root or allow sudo"
+        ),
+        host::Refused::Sudo { user, said } => anyhow!(
+            "{user} is not root on the host and cannot use sudo without a password (sudo -n said: \
+             {}); give it passwordless sudo (e.g. '{user} ALL=(root) NOPASSWD: ALL' in \
+             /etc/sudoers.d/dockcert) or connect as root",
+            if said.is_empty() { "nothing" } else { &said }
+        ),
+    })?;
+    if !text.contains("@@dockcert:end") {
+        bail!(
+            "the look around the host as {user} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let found = host::parse_discovery(&text)?;
+    if found.uid != Some(0) {
+        bail!("the commands did not run as root on the host");
+    }
+    Ok((found, sudo))
 }
 
 fn bracket(host: &str) -> String {
@@ -698,28 +698,26 @@ pub fn push_files(
             }
         };
     progress("installing files");
+    // One round trip: the contents follow each other on stdin, never on a command line.
+    let mut input = zeroize::Zeroizing::new(Vec::new());
     for file in files {
-        // The script renames last: when it fails, the file on the host is as it was.
-        let script = ssh::as_root(&host::install_script(file, apply.stamp), sudo);
-        match conn.run(&script, &file.contents) {
-            Ok(out) if out.status.success() => {
-                let existed = String::from_utf8_lossy(&out.stdout).contains("existed");
-                installed.push((file.path.clone(), existed));
-            }
-            Ok(out) => {
+        input.extend_from_slice(&file.contents);
+    }
+    let script = ssh::as_root(&host::install_all_script(files, apply.stamp), sudo);
+    match conn.run(&script, &input) {
+        Ok(out) => {
+            installed = host::parse_installed(&String::from_utf8_lossy(&out.stdout));
+            if !out.status.success() {
                 let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
                 return fail(
                     outcome,
                     &installed,
                     false,
-                    format!(
-                        "could not write {} on the host: {said}",
-                        file.path.display()
-                    ),
+                    format!("could not write the files on the host: {said}"),
                 );
             }
-            Err(err) => return fail(outcome, &installed, false, format!("{err:#}")),
         }
+        Err(err) => return fail(outcome, &installed, false, format!("{err:#}")),
     }
     if let Some(text) = validate {
         progress("validating daemon.json");
@@ -1116,13 +1114,7 @@ fn push_one(host: &Provisioned, cert: &Issued, apply: &Apply) -> HostOutcome {
             connect_timeout: 10,
         };
         let conn = Connection::open(&destination, &options)?;
-        let out = conn.run("id -u", b"")?;
-        let sudo = String::from_utf8_lossy(&out.stdout).trim() != "0";
-        let out = conn.run(&ssh::as_root(host::DISCOVERY_SCRIPT, sudo), b"")?;
-        let found = host::parse_discovery(&String::from_utf8_lossy(&out.stdout))?;
-        if found.uid != Some(0) {
-            bail!("the commands did not run as root on the host (is sudo still allowed?)");
-        }
+        let (found, sudo) = look_around(&conn, None)?;
         let endpoint = docker::parse_tcp_host(&format!("{}:{}", bracket(&host.address), host.port))
             .map_err(|err| anyhow!(err))?;
         Ok((conn, sudo, found, endpoint))

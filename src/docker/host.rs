@@ -47,6 +47,82 @@ s addrs; ip -o addr show 2>/dev/null || true
 s end
 "#;
 
+/// One round trip for "who am I, may I sudo, and what is there": runs [`DISCOVERY_SCRIPT`] as root
+/// (directly for root, else under `sudo -n`), or prints a `refused` section saying why not.
+/// `sudo`: `Some(true)` always sudo, `Some(false)` never, `None` when the login is not root.
+pub fn look_script(sudo: Option<bool>) -> String {
+    let discover = quote(DISCOVERY_SCRIPT);
+    let use_sudo = match sudo {
+        Some(true) => "1",
+        Some(false) => "0",
+        None => "auto",
+    };
+    format!(
+        "u=$(id -u); n=$(id -un); printf '@@dockcert:login\\n%s %s\\n' \"$u\" \"$n\"; s={use_sudo}; \
+         if [ \"$s\" = auto ]; then if [ \"$u\" = 0 ]; then s=0; else s=1; fi; fi; \
+         if [ \"$s\" = 0 ]; then if [ \"$u\" = 0 ]; then exec sh -c {discover}; fi; \
+         printf '@@dockcert:refused\\nno-sudo\\n'; exit 0; fi; \
+         if sudo -n true 2>/dev/null; then printf '@@dockcert:sudo\\nyes\\n'; exec sudo -n sh -c {discover}; fi; \
+         printf '@@dockcert:refused\\nsudo\\n'; sudo -n true 2>&1 | tail -n 1; exit 0"
+    )
+}
+
+/// Why the look was refused before anything ran as root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// The login is not root and sudo was ruled out.
+    NoSudo {
+        /// The login name.
+        user: String,
+    },
+    /// `sudo -n` failed.
+    Sudo {
+        /// The login name.
+        user: String,
+        /// What sudo said.
+        said: String,
+    },
+}
+
+/// The login and sudo part of [`look_script`]'s output: `Err` when it was refused.
+pub fn parse_login(text: &str) -> std::result::Result<(String, bool), Refused> {
+    let mut user = String::new();
+    let mut section = "";
+    let mut refused: Option<String> = None;
+    let mut said = String::new();
+    let mut sudo = false;
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("@@dockcert:") {
+            section = if name == "login" || name == "refused" || name == "sudo" {
+                name
+            } else {
+                ""
+            };
+            if section == "sudo" {
+                sudo = true;
+            }
+            continue;
+        }
+        match section {
+            "login" if user.is_empty() => {
+                user = line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string();
+            }
+            "refused" if refused.is_none() => refused = Some(line.trim().to_string()),
+            "refused" if !line.trim().is_empty() => said = line.trim().to_string(),
+            _ => {}
+        }
+    }
+    match refused.as_deref() {
+        Some("no-sudo") => Err(Refused::NoSudo { user }),
+        Some(_) => Err(Refused::Sudo { user, said }),
+        None => Ok((user, sudo)),
+    }
+}
+
 /// How dockerd is started on the host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -522,6 +598,44 @@ pub fn install_script(file: &RemoteFile, stamp: &str) -> String {
     )
 }
 
+/// Installs every file in one round trip: their contents follow each other on stdin (`head -c`
+/// reads exactly each one's size), each is written like [`install_script`] does, and a line
+/// `installed existed|new PATH` is printed after each rename (so a failure midway still says what
+/// to restore).
+pub fn install_all_script(files: &[RemoteFile], stamp: &str) -> String {
+    let mut script = String::from(
+        "set -e; umask 077; t=''; trap 'if [ -n \"$t\" ]; then rm -f \"$t\"; fi' EXIT; \
+         one() { p=$1; d=$(dirname \"$p\"); [ -d \"$d\" ] || mkdir -p -m 0755 \"$d\"; \
+         t=$(mktemp \"$d/.dockcert.XXXXXX\"); head -c \"$3\" > \"$t\"; \
+         if [ \"$(wc -c < \"$t\")\" -ne \"$3\" ]; then echo \"dockcert: short input for $p\" >&2; exit 1; fi; \
+         chmod \"$2\" \"$t\"; e=new; \
+         if [ -e \"$p\" ]; then cp -p \"$p\" \"$p.dockcert-backup-",
+    );
+    script.push_str(stamp);
+    script.push_str("\"; e=existed; fi; mv -f \"$t\" \"$p\"; t=''; echo \"installed $e $p\"; }; ");
+    for file in files {
+        script.push_str(&format!(
+            "one {} {:04o} {}; ",
+            quote(&file.path.display().to_string()),
+            file.mode,
+            file.contents.len()
+        ));
+    }
+    script.push_str("true");
+    script
+}
+
+/// The files [`install_all_script`] reported installed, with whether each existed before.
+pub fn parse_installed(text: &str) -> Vec<(PathBuf, bool)> {
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("installed ")?;
+            let (state, path) = rest.split_once(' ')?;
+            Some((PathBuf::from(path), state == "existed"))
+        })
+        .collect()
+}
+
 /// Puts back what [`install_script`] replaced (or removes what it created) for each file.
 pub fn restore_script(files: &[(PathBuf, bool)], stamp: &str) -> String {
     let mut script = String::from("r=0; ");
@@ -807,5 +921,42 @@ mod tests {
         );
         assert!(restore.contains("rm -f '/x y'"), "{restore}");
         assert_eq!(line_diff("a\nb\n", "a\nc\n"), ["  a", "- b", "+ c"]);
+        let all = install_all_script(&[file], "S");
+        assert!(
+            all.contains("one /etc/docker/tls/server-key.pem 0400 0;"),
+            "{all}"
+        );
+        assert_eq!(
+            parse_installed("installed existed /a b\ninstalled new /c\nother\n"),
+            [(PathBuf::from("/a b"), true), (PathBuf::from("/c"), false)]
+        );
+    }
+
+    #[test]
+    fn the_login_says_who_and_whether_sudo_is_used_or_refused() {
+        assert_eq!(
+            parse_login("@@dockcert:login\n0 root\n@@dockcert:uid\n0\n"),
+            Ok(("root".to_string(), false))
+        );
+        assert_eq!(
+            parse_login("@@dockcert:login\n1000 deploy\n@@dockcert:sudo\nyes\n@@dockcert:uid\n0\n"),
+            Ok(("deploy".to_string(), true))
+        );
+        assert_eq!(
+            parse_login(
+                "@@dockcert:login\n1000 alice\n@@dockcert:refused\nsudo\nsudo: a password is required\n"
+            ),
+            Err(Refused::Sudo {
+                user: "alice".to_string(),
+                said: "sudo: a password is required".to_string()
+            })
+        );
+        assert_eq!(
+            parse_login("@@dockcert:login\n1000 alice\n@@dockcert:refused\nno-sudo\n"),
+            Err(Refused::NoSudo {
+                user: "alice".to_string()
+            })
+        );
+        assert!(look_script(None).contains("s=auto"));
     }
 }
