@@ -411,6 +411,11 @@ pub struct RotateArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Do not push `ca.pem` (--begin, --finish) or the re-issued server certificates (--reissue)
+    /// to the hosts `provision` set up.
+    #[arg(long)]
+    pub no_push: bool,
+
     #[command(flatten)]
     #[allow(missing_docs)]
     pub home: HomeArgs,

@@ -115,7 +115,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::RotateCa(args) => {
             let report = commands::rotate::run(&args, &env, now)?;
             report::print_rotate(&report, args.json)?;
-            Ok(ExitCode::SUCCESS)
+            // 1: a push to a provisioned host failed (it keeps its previous files).
+            Ok(if report.pushed.iter().all(|host| host.ok) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::ImportCa(args) => {
             let report = commands::import::run(&args, &env, now)?;

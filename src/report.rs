@@ -598,24 +598,7 @@ pub fn print_renew(report: &RenewReport, json: bool) -> anyhow::Result<()> {
             let _ = writeln!(out, "  {}", dir.display());
         }
     }
-    if !report.pushed.is_empty() {
-        out.push_str("\nPushed to the provisioned hosts (dockerd restarted and checked):\n");
-        for host in &report.pushed {
-            let _ = writeln!(
-                out,
-                "  {}: {}{}",
-                host.host,
-                host.result,
-                host.error
-                    .as_deref()
-                    .map(|e| format!(": {e}"))
-                    .unwrap_or_default()
-            );
-            for log in &host.dockerd_log {
-                let _ = writeln!(out, "      dockerd: {log}");
-            }
-        }
-    }
+    out.push_str(&provision::pushed_text(&report.pushed));
     if report.dry_run {
         out.push_str("\n(dry run: nothing was written)\n");
     }
@@ -645,6 +628,8 @@ pub struct RotateReport {
     pub distribute: Vec<PathBuf>,
     /// What to do next.
     pub next: String,
+    /// Provisioned hosts the new files were pushed to (`provision`'s safe way).
+    pub pushed: Vec<provision::HostOutcome>,
 }
 
 /// Prints what `rotate-ca` did.
@@ -716,6 +701,7 @@ pub fn print_rotate(report: &RotateReport, json: bool) -> anyhow::Result<()> {
             let _ = writeln!(out, "  {}", dir.display());
         }
     }
+    out.push_str(&provision::pushed_text(&report.pushed));
     let _ = writeln!(out, "\nNext: {}.", report.next);
     write_stdout(&out)
 }

@@ -1045,18 +1045,65 @@ pub fn push_renewed(
     env: &Env,
     now: OffsetDateTime,
 ) -> Result<Vec<HostOutcome>> {
-    let path = hosts_path(home);
-    let known = ProvisionedHosts::read(&path)?;
-    let work: Vec<(&Provisioned, &Issued)> = known
+    let known = ProvisionedHosts::read(&hosts_path(home))?;
+    let work: Vec<Push> = known
         .hosts
         .iter()
         .filter_map(|h| {
-            issued
-                .iter()
-                .find(|(old, _)| *old == h.serial)
-                .map(|(_, cert)| (h, cert))
+            let (_, cert) = issued.iter().find(|(old, _)| *old == h.serial)?;
+            // Only the certificate and its key change; ca.pem and the configuration stay.
+            let files = tls_remote_files(&host::tls_files(&h.tls_dir), "", Some(cert))
+                .into_iter()
+                .skip(1)
+                .collect();
+            Some(Push {
+                host: h.clone(),
+                files,
+                serial: Some(cert.spec.serial.hex()),
+                sans: cert.spec.sans.iter().map(ToString::to_string).collect(),
+            })
         })
         .collect();
+    push_all(home, known, work, env, now)
+}
+
+/// `rotate-ca`'s push of the trust bundle (`ca.pem`: old and new CA during a rotation, the new
+/// one alone after it) to every provisioned host.
+pub fn push_ca(home: &Home, env: &Env, now: OffsetDateTime) -> Result<Vec<HostOutcome>> {
+    let known = ProvisionedHosts::read(&hosts_path(home))?;
+    let ca_pem = home.trust_pem()?;
+    let work: Vec<Push> = known
+        .hosts
+        .iter()
+        .map(|h| Push {
+            host: h.clone(),
+            files: tls_remote_files(&host::tls_files(&h.tls_dir), &ca_pem, None)
+                .into_iter()
+                .take(1)
+                .collect(),
+            serial: None,
+            sans: Vec::new(),
+        })
+        .collect();
+    push_all(home, known, work, env, now)
+}
+
+/// Files for one provisioned host.
+struct Push {
+    host: Provisioned,
+    files: Vec<RemoteFile>,
+    /// The new certificate's serial, when the certificate changes.
+    serial: Option<String>,
+    sans: Vec<String>,
+}
+
+fn push_all(
+    home: &Home,
+    known: ProvisionedHosts,
+    work: Vec<Push>,
+    env: &Env,
+    now: OffsetDateTime,
+) -> Result<Vec<HostOutcome>> {
     if work.is_empty() {
         return Ok(Vec::new());
     }
@@ -1064,47 +1111,48 @@ pub fn push_renewed(
         docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
             .ok_or_else(|| anyhow!("no client directory for the check: set DOCKER_CERT_PATH"))?;
     let material = client_material(&client_dir, now)?;
-    let ca_pem = home.trust_pem()?;
     let stamp = stamp(now);
-    let outcomes = parallel_map(&work, 8, |_, (host, cert)| {
+    let outcomes = parallel_map(&work, 8, |_, push| {
         let started = Instant::now();
         let apply = Apply {
-            tls_dir: &host.tls_dir,
-            ca_pem: &ca_pem,
+            tls_dir: &push.host.tls_dir,
+            ca_pem: "",
             material: &material,
             wait: Duration::from_secs(60),
             stamp: &stamp,
             now,
         };
-        let mut outcome = push_one(host, cert, &apply);
-        outcome.host = host.destination.clone();
+        let mut outcome = push_one(push, &apply);
+        outcome.host = push.host.destination.clone();
         outcome.seconds = started.elapsed().as_secs_f64();
         outcome
     });
     let mut updated = known.clone();
-    for ((host, cert), outcome) in work.iter().zip(&outcomes) {
+    for (push, outcome) in work.iter().zip(&outcomes) {
         if outcome.ok
+            && let Some(serial) = &push.serial
             && let Some(entry) = updated
                 .hosts
                 .iter_mut()
-                .find(|h| h.destination == host.destination)
+                .find(|h| h.destination == push.host.destination)
         {
-            entry.serial = cert.spec.serial.hex();
+            entry.serial = serial.clone();
         }
     }
     if updated != known {
         let _lock = home.lock()?;
         let mut plan = Plan::default();
-        plan.add_state(path, updated.to_json(), 0o600);
+        plan.add_state(hosts_path(home), updated.to_json(), 0o600);
         store::apply(&plan, true, now)?;
     }
     Ok(outcomes)
 }
 
-fn push_one(host: &Provisioned, cert: &Issued, apply: &Apply) -> HostOutcome {
+fn push_one(push: &Push, apply: &Apply) -> HostOutcome {
+    let host = &push.host;
     let mut outcome = HostOutcome {
-        serial: Some(cert.spec.serial.hex()),
-        sans: cert.spec.sans.iter().map(ToString::to_string).collect(),
+        serial: push.serial.clone(),
+        sans: push.sans.clone(),
         ..HostOutcome::default()
     };
     let looked = (|| -> Result<(Connection, bool, Discovery, TcpHost)> {
@@ -1124,24 +1172,18 @@ fn push_one(host: &Provisioned, cert: &Issued, apply: &Apply) -> HostOutcome {
         Err(err) => {
             outcome.result = "not pushed".to_string();
             outcome.error = Some(format!(
-                "{err:#}; the host still has its previous certificate: push it later with 'dockcert provision {}'",
+                "{err:#}; the host keeps its previous files: push them later with 'dockcert provision {}'",
                 host.destination
             ));
             return outcome;
         }
     };
     outcome.endpoint = Some(endpoint.url());
-    // Only the certificate and its key change; ca.pem and the configuration stay.
-    let files: Vec<RemoteFile> =
-        tls_remote_files(&host::tls_files(apply.tls_dir), apply.ca_pem, Some(cert))
-            .into_iter()
-            .skip(1)
-            .collect();
     push_files(
         &conn,
         sudo,
         found.init,
-        &files,
+        &push.files,
         None,
         &endpoint,
         apply,

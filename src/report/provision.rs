@@ -217,3 +217,28 @@ pub fn text(report: &ProvisionReport) -> String {
     );
     out
 }
+
+/// The pushes of `renew` and `rotate-ca` to provisioned hosts, as text (empty when none).
+pub fn pushed_text(pushed: &[HostOutcome]) -> String {
+    let mut out = String::new();
+    if pushed.is_empty() {
+        return out;
+    }
+    out.push_str("\nPushed to the provisioned hosts (dockerd restarted and checked):\n");
+    for host in pushed {
+        let _ = writeln!(
+            out,
+            "  {}: {}{}",
+            host.host,
+            host.result,
+            host.error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        );
+        for log in &host.dockerd_log {
+            let _ = writeln!(out, "      dockerd: {log}");
+        }
+    }
+    out
+}

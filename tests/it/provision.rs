@@ -495,3 +495,50 @@ fn the_drop_in_for_debians_unit_passes_systemd_analyze_verify() {
     ]));
     assert!(err.contains("found no docker.service"), "{err}");
 }
+
+/// rotate-ca's three steps reach a provisioned host: `ca.pem` (old and new CA, then the new one
+/// alone) and the re-issued server certificate are pushed, dockerd restarted and checked each
+/// time, and `docker --context` keeps working throughout.
+#[test]
+fn rotate_ca_pushes_each_step_to_a_provisioned_host() {
+    let test = "rotate_ca_pushes_each_step_to_a_provisioned_host";
+    if !can_make_hosts(test) {
+        return;
+    }
+    let sb = provision_sandbox();
+    let lab = Lab::new();
+    let host = lab.host(&HostSpec::default());
+    assert_success(&provision(&sb, &lab, &[&host.root()]), "provision");
+    let certs_in = |rel: &str| host_file(&host, rel).matches("BEGIN CERTIFICATE").count();
+    let issuer = || {
+        let out = Command::new("openssl")
+            .args(["x509", "-noout", "-issuer", "-in"])
+            .arg(host.etc_docker("tls/server-cert.pem"))
+            .output()
+            .unwrap();
+        stdout(&out)
+    };
+    let old_issuer = issuer();
+    assert_eq!(certs_in("tls/ca.pem"), 1);
+    for (step, ca_count) in [("--begin", 2), ("--reissue", 2), ("--finish", 1)] {
+        let out = sb.run(&["rotate-ca", step]);
+        assert_success(&out, &format!("rotate-ca {step}"));
+        assert!(
+            stdout(&out).contains(&format!("  {}: pushed", host.root())),
+            "{step}: {}",
+            stdout(&out)
+        );
+        assert_eq!(certs_in("tls/ca.pem"), ca_count, "{step}");
+        assert_success(
+            &docker_context_version(&sb, &host.ip),
+            &format!("docker --context after rotate-ca {step}"),
+        );
+        if step == "--reissue" {
+            assert_ne!(
+                issuer(),
+                old_issuer,
+                "the server certificate is the new CA's"
+            );
+        }
+    }
+}
