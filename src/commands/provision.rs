@@ -535,7 +535,8 @@ fn look(
 
 /// Who we are, whether sudo is used, and what is there: one round trip ([`host::look_script`]).
 fn look_around(conn: &Connection, sudo: Option<bool>) -> Result<(Discovery, bool)> {
-    let out = conn.run(&host::look_script(sudo), b"")?;
+    // Under sh whatever the login shell is.
+    let out = conn.run(&ssh::as_root(&host::look_script(sudo), false), b"")?;
     let text = String::from_utf8_lossy(&out.stdout);
     let (user, sudo) = host::parse_login(&text).map_err(|refused| match refused {
         host::Refused::NoSudo { user } => anyhow!(
@@ -583,6 +584,14 @@ fn plan_of(l: &Looked, tls_dir: &Path) -> HostPlan {
             l.found.dockerd_version.as_deref().unwrap_or("no dockerd")
         ),
         sudo: l.sudo,
+        validation: if l.found.can_validate {
+            "dockerd --validate checks the new daemon.json before the restart".to_string()
+        } else {
+            "this dockerd has no --validate (Docker 23 and later have it): dockcert checked that \
+             daemon.json is a JSON object, that no -H is left on dockerd's command line and that \
+             the TLS port is free; the restart and the check prove the rest, with rollback"
+                .to_string()
+        },
         sans: l.sans.iter().map(ToString::to_string).collect(),
         tls_files: tls_remote_files(&files, "", None),
         changes: l.changes.clone(),

@@ -15,6 +15,8 @@ pub struct HostPlan {
     pub found: String,
     /// Whether changes run under `sudo -n`.
     pub sudo: bool,
+    /// How the new daemon.json is validated before the restart.
+    pub validation: String,
     /// The certificate's SANs.
     pub sans: Vec<String>,
     /// The TLS files to install.
@@ -113,6 +115,7 @@ pub fn text(report: &ProvisionReport) -> String {
         for line in &plan.changes.daemon_json_diff {
             let _ = writeln!(out, "    {line}");
         }
+        let _ = writeln!(out, "  validation: {}", plan.validation);
         if let Some((line, from)) = &plan.changes.command_line {
             let _ = writeln!(out, "  dockerd's command line (from {from}): {line}");
         }

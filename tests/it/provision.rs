@@ -98,6 +98,10 @@ fn a_fleet_is_provisioned_in_one_run_and_one_unreachable_host_fails_alone() {
         "{plan}"
     );
     assert!(plan.contains("service docker restart"), "{plan}");
+    assert!(
+        plan.contains("validation: this dockerd has no --validate"),
+        "{plan}"
+    );
     assert!(plan.contains(&format!("DNS:{}", keyed.fqdn)), "{plan}");
     assert_eq!(host_file(&keyed, "daemon.json"), before);
     assert!(!keyed.etc_docker("tls").exists());
@@ -362,11 +366,21 @@ fn no_sudo_rights_and_an_unknown_host_key_are_refused_before_any_change() {
     assert_eq!(host_file(&stranger, "daemon.json"), before[1]);
     assert!(!plain.etc_docker("tls").exists() && !stranger.etc_docker("tls").exists());
     // --no-sudo: the user must be root.
-    let out = provision(&sb, &lab, &["--no-sudo", &alice]);
+    let out = provision(&sb, &lab, &["--no-sudo", "--json", &alice]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["hosts"][0]["result"], "failed");
     assert!(
-        stdout(&out).contains("alice is not root on the host and --no-sudo was given"),
-        "{}",
-        stdout(&out)
+        report["hosts"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("alice is not root on the host and --no-sudo was given"),
+        "{report}"
+    );
+    assert!(
+        stderr(&out).is_empty(),
+        "no progress lines with --json: {}",
+        stderr(&out)
     );
     // With the key accepted, the same host is provisioned.
     lab.trust(&stranger);
