@@ -1,7 +1,7 @@
 //! `dockcert provision`: secure remote Docker hosts over ssh, end to end.
 //!
-//! For each host, in parallel: connect with the system's ssh, look before touching (discovery),
-//! then — once every server certificate is signed here — install the files, merge daemon.json,
+//! For each host, in parallel and each on its own: connect with the system's ssh, look before
+//! touching (discovery), sign its server certificate here, install the files, merge daemon.json,
 //! resolve the `-H` conflict, restart dockerd the host's way, wait for the TLS port and run
 //! `verify`'s check from here; on any failure every changed file is restored and dockerd restarted.
 //! One host's failure never touches another. Successful hosts are recorded in the inventory and
@@ -706,6 +706,22 @@ pub fn push_files(
                 }
             }
         };
+    if let Some(text) = validate {
+        progress("validating daemon.json");
+        match conn.run(&ssh::as_root(host::VALIDATE_SCRIPT, sudo), text.as_bytes()) {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => {
+                let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
+                return fail(
+                    outcome,
+                    &installed,
+                    false,
+                    format!("dockerd --validate rejects the new daemon.json: {said}"),
+                );
+            }
+            Err(err) => return fail(outcome, &[], false, format!("{err:#}")),
+        }
+    }
     progress("installing files");
     // One round trip: the contents follow each other on stdin, never on a command line.
     let mut input = zeroize::Zeroizing::new(Vec::new());
@@ -727,22 +743,6 @@ pub fn push_files(
             }
         }
         Err(err) => return fail(outcome, &installed, false, format!("{err:#}")),
-    }
-    if let Some(text) = validate {
-        progress("validating daemon.json");
-        match conn.run(&ssh::as_root(host::VALIDATE_SCRIPT, sudo), text.as_bytes()) {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => {
-                let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
-                return fail(
-                    outcome,
-                    &installed,
-                    false,
-                    format!("dockerd --validate rejects the new daemon.json: {said}"),
-                );
-            }
-            Err(err) => return fail(outcome, &installed, false, format!("{err:#}")),
-        }
     }
     progress("restarting dockerd");
     let restart_started = Instant::now();
