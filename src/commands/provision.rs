@@ -290,7 +290,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
     // Each host on its own, at most --parallel at once: look before touching, then (unless
     // --dry-run) sign its certificate here, change it, restart, check, and roll back on failure.
     // Nothing waits for the other hosts, and one host's failure never touches another.
-    let results: Vec<(Result<Looked>, Option<Changed>)> =
+    let results: Vec<(Result<Looked>, Option<Changed>, f64)> =
         parallel_map(&targets, args.parallel, |index, target| {
             let host_started = Instant::now();
             progress.set(index, "connecting");
@@ -306,7 +306,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
                         "failed (nothing changed)"
                     },
                 );
-                return (looked, None);
+                return (looked, None, host_started.elapsed().as_secs_f64());
             };
             progress.set(index, "signing its certificate");
             let job = LeafJob {
@@ -321,8 +321,8 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
                 .map(|mut all| all.pop())
             {
                 Ok(Some(cert)) => cert,
-                Ok(None) => return (Err(anyhow!("no certificate was signed")), None),
-                Err(err) => return (Err(err), None),
+                Ok(None) => return (Err(anyhow!("no certificate was signed")), None, 0.0),
+                Err(err) => return (Err(err), None, 0.0),
             };
             let apply = Apply {
                 tls_dir: &args.tls_dir,
@@ -336,7 +336,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
             outcome.host = names[index].clone();
             outcome.seconds = host_started.elapsed().as_secs_f64();
             progress.set(index, &outcome.result);
-            (looked, Some((cert, outcome)))
+            (looked, Some((cert, outcome)), 0.0)
         });
     let mut report = ProvisionReport {
         dry_run: args.dry_run,
@@ -345,7 +345,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
         seconds: 0.0,
     };
     if args.dry_run {
-        for (name, (result, _)) in names.iter().zip(&results) {
+        for (name, (result, _, seconds)) in names.iter().zip(&results) {
             match result {
                 Ok(l) => {
                     report.plans.push(plan_of(l, &args.tls_dir));
@@ -358,7 +358,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
                         ..HostOutcome::default()
                     });
                 }
-                Err(err) => report.hosts.push(failed_before(name, err)),
+                Err(err) => report.hosts.push(failed_before(name, err, *seconds)),
             }
         }
         report.seconds = started.elapsed().as_secs_f64();
@@ -366,8 +366,14 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
     }
 
     // Record the hosts that serve TLS now, and give each a context.
-    let (looked_all, done): (Vec<Result<Looked>>, Vec<Option<Changed>>) =
-        results.into_iter().unzip();
+    let mut looked_all = Vec::with_capacity(results.len());
+    let mut done = Vec::with_capacity(results.len());
+    let mut times = Vec::with_capacity(results.len());
+    for (looked, changed, seconds) in results {
+        looked_all.push(looked);
+        done.push(changed);
+        times.push(seconds);
+    }
     let (certs, mut outcomes): (Vec<Option<Issued>>, Vec<Option<HostOutcome>>) = done
         .into_iter()
         .map(|d| match d {
@@ -394,7 +400,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
         let outcome = match outcomes[index].take() {
             Some(outcome) => outcome,
             None => match &looked_all[index] {
-                Err(err) => failed_before(name, err),
+                Err(err) => failed_before(name, err, times[index]),
                 Ok(_) => HostOutcome {
                     host: name.clone(),
                     result: "failed".to_string(),
@@ -409,9 +415,10 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
     Ok(report)
 }
 
-fn failed_before(name: &str, err: &anyhow::Error) -> HostOutcome {
+fn failed_before(name: &str, err: &anyhow::Error, seconds: f64) -> HostOutcome {
     HostOutcome {
         host: name.to_string(),
+        seconds,
         result: "failed".to_string(),
         error: Some(format!("{err:#}; nothing was changed on it")),
         ..HostOutcome::default()
