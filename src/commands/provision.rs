@@ -389,7 +389,18 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
         .filter_map(|(index, (looked, cert))| Some((index, looked.as_ref().ok()?, cert.as_ref()?)))
         .collect();
     if !succeeded.is_empty() {
-        record(&home, args, &succeeded, &mut outcomes, now)?;
+        // The hosts serve TLS already: a failure to record them is reported with each, not as an
+        // error that would hide what happened on them.
+        if let Err(err) = record(&home, args, &succeeded, &mut outcomes, now) {
+            for (index, _, _) in &succeeded {
+                if let Some(outcome) = outcomes[*index].as_mut() {
+                    outcome.notes.push(format!(
+                        "it serves mutual TLS, but it was not recorded in dockcert's home ({err:#}), so \
+                         renew and rotate-ca will not push to it; run provision again once that is fixed"
+                    ));
+                }
+            }
+        }
         for (index, l, _) in &succeeded {
             if let Some(outcome) = outcomes[*index].as_mut() {
                 write_context(args, env, l, outcome, &client_dir, now);
