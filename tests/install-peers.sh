@@ -22,6 +22,7 @@ have unshare || need+=(util-linux)
 # provision's test hosts: a non-root user with sudo; the drop-in checked by systemd-analyze.
 have sudo || need+=(sudo)
 have systemd-analyze || need+=(systemd)
+have script || need+=(bsdutils)   # a pty for provision's live progress
 /usr/bin/python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 
 if [ "${#need[@]}" -gt 0 ]; then

@@ -382,6 +382,24 @@ fn no_sudo_rights_and_an_unknown_host_key_are_refused_before_any_change() {
         "no progress lines with --json: {}",
         stderr(&out)
     );
+    // On a terminal: one live line per host, redrawn in place (script(1) gives it a pty).
+    if require_peer("script", test) {
+        let command = format!(
+            "{} provision --ssh-config {} {alice}",
+            env!("CARGO_BIN_EXE_dockcert"),
+            lab.config().display()
+        );
+        let mut cmd = Command::new("script");
+        sb.isolate(&mut cmd);
+        let out = cmd.args(["-qec", &command, "/dev/null"]).output().unwrap();
+        let shown = stdout(&out);
+        assert!(
+            shown.contains(&format!("{alice}: waiting\r\n"))
+                && shown.contains(&format!("\x1b[1A\x1b[2K{alice}: connecting"))
+                && shown.contains(&format!("\x1b[1A\x1b[2K{alice}: failed (nothing changed)")),
+            "{shown:?}"
+        );
+    }
     // With the key accepted, the same host is provisioned.
     lab.trust(&stranger);
     let out = provision(&sb, &lab, &[&stranger.root()]);
