@@ -1134,10 +1134,30 @@ fn push_all(
     if work.is_empty() {
         return Ok(Vec::new());
     }
-    let client_dir =
+    // Without usable client files no push can be checked: every host keeps its files, and says so
+    // (what was renewed here stays renewed).
+    let material =
         docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
-            .ok_or_else(|| anyhow!("no client directory for the check: set DOCKER_CERT_PATH"))?;
-    let material = client_material(&client_dir, now)?;
+            .ok_or_else(|| anyhow!("no client directory for the check: set DOCKER_CERT_PATH"))
+            .and_then(|dir| client_material(&dir, now));
+    let material = match material {
+        Ok(material) => material,
+        Err(err) => {
+            return Ok(work
+                .iter()
+                .map(|push| HostOutcome {
+                    host: push.host.destination.clone(),
+                    result: "not pushed".to_string(),
+                    error: Some(format!(
+                        "{err:#}; the host keeps its previous files: push them later with \
+                         'dockcert provision {}'",
+                        push.host.destination
+                    )),
+                    ..HostOutcome::default()
+                })
+                .collect());
+        }
+    };
     let stamp = stamp(now);
     let outcomes = parallel_map(&work, 8, |_, push| {
         let started = Instant::now();

@@ -272,6 +272,21 @@ fn a_fleet_is_provisioned_in_one_run_and_one_unreachable_host_fails_alone() {
     assert_success(&out, "renew --no-push");
     assert!(!stdout(&out).contains("Pushed"), "{}", stdout(&out));
     assert_eq!(serial_of(&more[0]), old_more);
+    // Without client files to check with, nothing is pushed, and the host says so (exit 1).
+    let old_last = serial_of(&more[1]);
+    let out = sb
+        .dockcert()
+        .env("DOCKER_CERT_PATH", sb.root.join("nowhere"))
+        .args(["renew", "--within", "400", "--name", &more[1].ip])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("  {}: not pushed: cannot read", more[1].root())),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(serial_of(&more[1]), old_last);
 }
 
 /// dockerd refuses the new configuration (a flag in DOCKER_OPTS repeats a daemon.json key, which
