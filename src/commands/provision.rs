@@ -610,6 +610,13 @@ fn plan_of(l: &Looked, tls_dir: &Path) -> HostPlan {
              the TLS port is free; the restart and the check prove the rest, with rollback"
                 .to_string()
         },
+        containers: if l.changes.daemon_json.contains("\"live-restore\": true") {
+            "live-restore is on: running containers keep running through the restart".to_string()
+        } else {
+            "the restart stops running containers (those with a restart policy start again); \
+             \"live-restore\": true in daemon.json would keep them running"
+                .to_string()
+        },
         sans: l.sans.iter().map(ToString::to_string).collect(),
         tls_files: tls_remote_files(&files, "", None),
         changes: l.changes.clone(),

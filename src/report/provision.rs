@@ -17,6 +17,8 @@ pub struct HostPlan {
     pub sudo: bool,
     /// How the new daemon.json is validated before the restart.
     pub validation: String,
+    /// What the restart means for running containers.
+    pub containers: String,
     /// The certificate's SANs.
     pub sans: Vec<String>,
     /// The TLS files to install.
@@ -125,6 +127,7 @@ pub fn text(report: &ProvisionReport) -> String {
             if plan.sudo { " (under sudo -n)" } else { "" }
         );
         let _ = writeln!(out, "    {}", plan.changes.restart);
+        let _ = writeln!(out, "      ({})", plan.containers);
         let _ = writeln!(
             out,
             "    then: wait for {}, check it as 'dockcert verify' does, roll back if it fails",
