@@ -631,7 +631,7 @@ fn tls_remote_files(files: &TlsFiles, ca_pem: &str, cert: Option<&Issued>) -> Ve
         RemoteFile {
             path: files.ca.clone(),
             mode: 0o444,
-            what: "CA certificate(s) that sign clients".to_string(),
+            what: "CA certificate(s) client certificates are checked against".to_string(),
             existed: false,
             contents: bytes(ca_pem),
         },
