@@ -30,7 +30,9 @@ clippy:
 ## Benchmarks (bench/): init against Docker's openssl recipe; verify against the docker CLI and
 ## curl on a dockerd of its own (needs root and docker.io); issuing 1,000 certificates; audit of
 ## 1,000 client directories against one `openssl verify` process; the journal's cost on
-## `issue server --from` of 1,000 and the recovery time after a kill. Each prints its figures and
+## `issue server --from` of 1,000 and the recovery time after a kill; provision of 5 namespace
+## hosts (real sshd and Debian's dockerd init script; needs root), the fleet against the slowest
+## single host. Each prints its figures and
 ## fails when a target is missed; all always run.
 bench: release
 	$(CARGO) build --release --example bench_clients
@@ -40,6 +42,7 @@ bench: release
 	python3 bench/issue.py --binary target/release/dockcert || status=1; \
 	python3 bench/audit.py --binary target/release/dockcert || status=1; \
 	python3 bench/journal.py --binary target/release/dockcert || status=1; \
+	python3 bench/provision.py --binary target/release/dockcert || status=1; \
 	exit $$status
 
 ## The crash test at a larger scale than CI's: every index of every transaction step and ten times

@@ -60,6 +60,9 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Produce (and with --apply, write) the daemon.json that serves the API with mutual TLS.
     DaemonConfig(DaemonConfigArgs),
+    /// Secure remote Docker hosts over ssh, end to end: certificate, daemon.json, restart, check,
+    /// rollback on failure, and a docker context per host.
+    Provision(ProvisionArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Print the man page (roff); `make install` installs it.
@@ -368,6 +371,10 @@ pub struct RenewArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Do not push renewed server certificates to the hosts `provision` set up.
+    #[arg(long)]
+    pub no_push: bool,
+
     /// Print the result as one JSON document.
     #[arg(long)]
     pub json: bool,
@@ -416,6 +423,11 @@ pub struct RotateArgs {
     /// Print the result as one JSON document.
     #[arg(long)]
     pub json: bool,
+
+    /// Do not push `ca.pem` (--begin, --finish) or the re-issued server certificates (--reissue)
+    /// to the hosts `provision` set up.
+    #[arg(long)]
+    pub no_push: bool,
 
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -701,14 +713,18 @@ pub struct DaemonConfigArgs {
     #[arg(long)]
     pub apply: bool,
 
-    /// Assume Docker's stock systemd unit (ExecStart=/usr/bin/dockerd -H fd:// --containerd=…)
-    /// instead of asking systemctl.
+    /// Where systemd is not running (image builds, chroots): read docker.service's ExecStart from
+    /// the unit files and drop-ins on disk instead of asking systemctl.
     #[arg(long)]
     pub systemd: bool,
 
     /// Where systemd units live (the drop-in goes to <DIR>/docker.service.d/).
     #[arg(long, value_name = "DIR", default_value = "/etc/systemd/system")]
     pub systemd_dir: PathBuf,
+
+    /// With --systemd: read the unit files under this root (a chroot or an image being built).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub unit_root: PathBuf,
 
     /// dockcert's home [default: $DOCKCERT_HOME, else ~/.local/share/dockcert].
     #[arg(long, value_name = "DIR")]
@@ -765,4 +781,83 @@ pub fn man_page() -> anyhow::Result<String> {
     let mut out = Vec::new();
     clap_mangen::Man::new(Cli::command()).render(&mut out)?;
     Ok(String::from_utf8(out)?)
+}
+
+/// Options of `dockcert provision`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    dockcert provision root@203.0.113.7                 # one host; then: docker --context 203.0.113.7 ps\n  \
+    dockcert provision deploy@web1:2222 --san web1.example.com --context web1\n  \
+    dockcert provision --from hosts.txt --parallel 16   # a fleet: one host a line, [USER@]HOST[:PORT] [SAN...]\n  \
+    dockcert provision web1 --dry-run                   # the plan: files (with the daemon.json diff) and commands\n\n\
+    ssh is the system's OpenSSH client: ~/.ssh/config, the agent, ProxyJump and known_hosts apply. Host keys\n\
+    are checked strictly. A user other than root needs passwordless sudo (sudo -n). The server key goes to\n\
+    the host over ssh's stdin only, and is never written on this machine. If dockerd does not come back\n\
+    serving mutual TLS, every changed file is restored and dockerd restarted. Exit code: 0 when every host\n\
+    succeeded, 1 when any failed, 2 for errors before any host was touched.")]
+pub struct ProvisionArgs {
+    /// The hosts: [USER@]HOST[:SSH_PORT] (an ssh Host alias works too).
+    #[arg(value_name = "HOST")]
+    pub hosts: Vec<String>,
+
+    /// A file with one host a line: [USER@]HOST[:SSH_PORT] [SAN...] ('#' starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+
+    /// An extra name for every host's certificate (DNS:name, IP:address, or bare). The host's
+    /// address, `hostname -f` and its non-link-local IPs are always added.
+    #[arg(long = "san", value_name = "SAN", value_delimiter = ',')]
+    pub sans: Vec<String>,
+
+    /// The TLS port dockerd listens on.
+    #[arg(long, value_name = "PORT", default_value_t = 2376)]
+    pub port: u16,
+
+    /// The docker context's name (one host only) [default: the host's name].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Always run the changes under `sudo -n` [default: when the ssh user is not root].
+    #[arg(long, conflicts_with = "no_sudo")]
+    pub sudo: bool,
+
+    /// Never use sudo (the ssh user must be root).
+    #[arg(long)]
+    pub no_sudo: bool,
+
+    /// How many hosts at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub parallel: usize,
+
+    /// ssh's configuration file (`ssh -F FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub ssh_config: Option<PathBuf>,
+
+    /// Look at each host and print the plan: every file with the daemon.json diff, every command.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The server's files on the host.
+    #[arg(long, value_name = "DIR", default_value = "/etc/docker/tls")]
+    pub tls_dir: PathBuf,
+
+    /// The client files for the check and the contexts [default: $DOCKER_CERT_PATH, else ~/.docker].
+    #[arg(long, value_name = "DIR")]
+    pub cert_path: Option<PathBuf>,
+
+    /// Seconds to wait for dockerd to serve TLS after its restart.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub wait: u64,
+
+    /// The server keys' type.
+    #[arg(long, value_name = "TYPE", default_value = "ecdsa-p256")]
+    pub key_type: KeyType,
+
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub home: HomeArgs,
 }

@@ -274,21 +274,119 @@ pub fn context_host(meta_json: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// dockerd's `-H` flags from a systemd unit text (ExecStart lines), for the hosts-conflict check.
+/// dockerd's command line from a systemd unit text (the last `ExecStart=` wins; an empty one
+/// resets), split into words, for the hosts-conflict check.
 pub fn unit_exec_start(unit: &str) -> Option<Vec<String>> {
+    exec_start_line(unit).map(|line| line.split_whitespace().map(str::to_string).collect())
+}
+
+/// The command of the last `ExecStart=` of a unit text, as written (`$DOCKER_OPTS` unexpanded),
+/// continuation lines joined and systemd's `-@:+!` prefixes removed. An empty `ExecStart=` (as
+/// drop-ins use to replace the command) resets it.
+pub fn exec_start_line(unit: &str) -> Option<String> {
     let mut last = None;
-    for line in unit.lines() {
-        let line = line.trim();
-        if let Some(command) = line.strip_prefix("ExecStart=") {
-            // An empty ExecStart= in a drop-in resets the list.
-            last = if command.trim().is_empty() {
-                None
-            } else {
-                Some(command.split_whitespace().map(str::to_string).collect())
-            };
+    let mut logical = String::new();
+    for raw in unit.lines() {
+        let line = raw.trim_end();
+        if let Some(head) = line.strip_suffix('\\') {
+            logical.push_str(head);
+            logical.push(' ');
+            continue;
+        }
+        logical.push_str(line);
+        let whole = std::mem::take(&mut logical);
+        let whole = whole.trim();
+        if let Some(command) = whole.strip_prefix("ExecStart=") {
+            let command = command.trim().trim_start_matches(['-', '@', ':', '+', '!']);
+            let words: Vec<&str> = command.split_whitespace().collect();
+            last = (!words.is_empty()).then(|| words.join(" "));
         }
     }
     last
+}
+
+/// Where systemd looks for units, highest priority first.
+pub const UNIT_DIRS: [&str; 4] = [
+    "/etc/systemd/system",
+    "/run/systemd/system",
+    "/lib/systemd/system",
+    "/usr/lib/systemd/system",
+];
+
+/// docker.service's `ExecStart` as systemd would assemble it from files on disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitCommand {
+    /// The command as written in the unit, e.g. `/usr/sbin/dockerd -H fd:// … $DOCKER_OPTS`.
+    pub line: String,
+    /// The files it came from: the unit, then the drop-ins that set it.
+    pub from: Vec<PathBuf>,
+}
+
+/// docker.service's command line from its unit files, as systemd reads them: the unit from the
+/// highest-priority directory of [`UNIT_DIRS`], then every `docker.service.d/*.conf` drop-in
+/// (a name in a higher-priority directory hides the same name below it) in the order of their
+/// names. `files` holds `(path, text)` pairs, e.g. read by [`local_unit_files`] or on a remote host.
+pub fn exec_start_from_unit_files(files: &[(PathBuf, String)]) -> Option<UnitCommand> {
+    let text_of = |path: &Path| files.iter().find(|(p, _)| p == path).map(|(_, t)| t);
+    let unit = UNIT_DIRS
+        .iter()
+        .map(|dir| Path::new(dir).join("docker.service"))
+        .find(|path| text_of(path).is_some())?;
+    let mut line = exec_start_line(text_of(&unit)?);
+    let mut from = vec![unit];
+    let mut dropins: Vec<(String, PathBuf)> = Vec::new();
+    for dir in UNIT_DIRS {
+        let base = Path::new(dir).join("docker.service.d");
+        for (path, _) in files {
+            if path.parent() == Some(base.as_path())
+                && path.extension().is_some_and(|ext| ext == "conf")
+                && let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned())
+                && !dropins.iter().any(|(known, _)| *known == name)
+            {
+                dropins.push((name, path.clone()));
+            }
+        }
+    }
+    dropins.sort();
+    for (_, path) in dropins {
+        let Some(text) = text_of(&path) else { continue };
+        if text
+            .lines()
+            .any(|l| l.trim_start().starts_with("ExecStart="))
+        {
+            line = exec_start_line(text);
+            from.push(path);
+        }
+    }
+    line.map(|line| UnitCommand { line, from })
+}
+
+/// docker.service's unit files and drop-ins under `root` (`/` normally), as `(path, text)` with
+/// paths as seen from `root`.
+pub fn local_unit_files(root: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for dir in UNIT_DIRS {
+        let seen = Path::new(dir);
+        let on_disk = root.join(dir.trim_start_matches('/'));
+        if let Ok(text) = crate::bounded::read_to_string(on_disk.join("docker.service")) {
+            out.push((seen.join("docker.service"), text));
+        }
+        if let Ok(entries) = std::fs::read_dir(on_disk.join("docker.service.d")) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                if let Ok(text) = crate::bounded::read_to_string(entry.path()) {
+                    out.push((seen.join("docker.service.d").join(name), text));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The command of `systemctl show docker.service --property=ExecStart` (`argv[]=…`).
+pub fn exec_start_from_systemctl_show(text: &str) -> Option<String> {
+    let argv = text.split("argv[]=").nth(1)?.split(" ;").next()?.trim();
+    (!argv.is_empty()).then(|| argv.to_string())
 }
 
 #[cfg(test)]
@@ -309,5 +407,49 @@ mod tests {
         let args = unit_exec_start(unit).unwrap();
         assert_eq!(args[1..3], ["-H", "fd://"]);
         assert_eq!(unit_exec_start("[Service]\nExecStart=\n"), None);
+    }
+
+    #[test]
+    fn the_unit_comes_from_files_as_systemd_reads_them() {
+        let debian = "[Service]\nEnvironmentFile=-/etc/default/docker\nExecStart=/usr/sbin/dockerd -H fd:// \\\n  --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n";
+        let files = vec![
+            (
+                PathBuf::from("/lib/systemd/system/docker.service"),
+                debian.to_string(),
+            ),
+            (
+                PathBuf::from("/lib/systemd/system/docker.service.d/10-x.conf"),
+                "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H unix:// --debug\n"
+                    .to_string(),
+            ),
+            (
+                PathBuf::from("/etc/systemd/system/docker.service.d/10-x.conf"),
+                "[Service]\nLimitNOFILE=100\n".to_string(),
+            ),
+            (
+                PathBuf::from("/etc/systemd/system/docker.service.d/20-mem.conf"),
+                "[Service]\nMemoryMax=1G\n".to_string(),
+            ),
+        ];
+        // /etc's 10-x.conf hides /lib's, so the stock command line stands.
+        let unit = exec_start_from_unit_files(&files).unwrap();
+        assert_eq!(
+            unit.line,
+            "/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS"
+        );
+        assert_eq!(
+            unit.from,
+            [PathBuf::from("/lib/systemd/system/docker.service")]
+        );
+        // Without the hiding file, the drop-in replaces it.
+        let unit = exec_start_from_unit_files(&[files[0].clone(), files[1].clone()]).unwrap();
+        assert_eq!(unit.line, "/usr/sbin/dockerd -H unix:// --debug");
+        assert_eq!(unit.from.len(), 2);
+        assert_eq!(exec_start_from_unit_files(&files[1..]), None);
+        let show = "ExecStart={ path=/usr/sbin/dockerd ; argv[]=/usr/sbin/dockerd -H fd:// $DOCKER_OPTS ; ignore_errors=no ; start_time=[n/a] }";
+        assert_eq!(
+            exec_start_from_systemctl_show(show).as_deref(),
+            Some("/usr/sbin/dockerd -H fd:// $DOCKER_OPTS")
+        );
     }
 }

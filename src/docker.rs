@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod endpoint;
+pub mod host;
 
 /// The port Docker's documentation uses for the TLS-protected daemon socket.
 pub const TLS_PORT: u16 = 2376;

@@ -113,12 +113,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Renew(args) => {
             let report = commands::renew::run(&args, &env, now)?;
             report::print_renew(&report, args.json)?;
-            Ok(ExitCode::SUCCESS)
+            // 1: a push to a provisioned host failed (it keeps its previous certificate).
+            Ok(if report.pushed.iter().all(|host| host.ok) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::RotateCa(args) => {
             let report = commands::rotate::run(&args, &env, now)?;
             report::print_rotate(&report, args.json)?;
-            Ok(ExitCode::SUCCESS)
+            // 1: a push to a provisioned host failed (it keeps its previous files).
+            Ok(if report.pushed.iter().all(|host| host.ok) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::ImportCa(args) => {
             let report = commands::import::run(&args, &env, now)?;
@@ -139,6 +149,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let report = commands::daemon_config::run(&args, &env, now)?;
             report::print_daemon_config(&report, args.json)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Provision(args) => {
+            let report = commands::provision::run(&args, &env, now)?;
+            report::provision::print(&report, args.json)?;
+            // 1: some host failed (each one's reason is in the report).
+            Ok(if report.all_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Completions(args) => {
             let text = cli::completions(args.shell)?;

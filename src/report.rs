@@ -11,6 +11,7 @@ use crate::pki::{Issued, Role};
 
 mod doctor;
 pub use doctor::*;
+pub mod provision;
 
 /// What `init` did, as printed.
 #[derive(Debug, Serialize)]
@@ -572,6 +573,8 @@ pub struct RenewReport {
     pub restart: Vec<PathBuf>,
     /// Client directories whose files must be copied to their users.
     pub distribute: Vec<PathBuf>,
+    /// Provisioned hosts the new server certificates were pushed to (`provision`'s safe way).
+    pub pushed: Vec<provision::HostOutcome>,
 }
 
 /// Prints what `renew` did.
@@ -624,6 +627,7 @@ pub fn print_renew(report: &RenewReport, json: bool) -> anyhow::Result<()> {
             let _ = writeln!(out, "  {}", dir.display());
         }
     }
+    out.push_str(&provision::pushed_text(&report.pushed));
     if report.dry_run {
         out.push_str("\n(dry run: nothing was written)\n");
     }
@@ -653,6 +657,8 @@ pub struct RotateReport {
     pub distribute: Vec<PathBuf>,
     /// What to do next.
     pub next: String,
+    /// Provisioned hosts the new files were pushed to (`provision`'s safe way).
+    pub pushed: Vec<provision::HostOutcome>,
 }
 
 /// Prints what `rotate-ca` did.
@@ -724,6 +730,7 @@ pub fn print_rotate(report: &RotateReport, json: bool) -> anyhow::Result<()> {
             let _ = writeln!(out, "  {}", dir.display());
         }
     }
+    out.push_str(&provision::pushed_text(&report.pushed));
     let _ = writeln!(out, "\nNext: {}.", report.next);
     write_stdout(&out)
 }

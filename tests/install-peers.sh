@@ -2,8 +2,8 @@
 # Installs the real peers the tests talk to, once, from one place: `make test` runs this first.
 # As root with apt: installs what is missing (dockerd and the docker CLI from Debian's docker.io,
 # openssl, Go for the differential verdict tests, OpenSSH's sshd and client and iproute2 for the
-# remote-host tests, python3-venv, zsh and fish for `dockcert env`), then a virtualenv with the
-# Python docker SDK under target/.
+# remote-host tests, sudo and systemd's systemd-analyze for provision's tests, python3-venv, zsh
+# and fish for `dockcert env`), then a virtualenv with the Python docker SDK under target/.
 # Without root or apt it installs nothing and says so loudly; the tests that need a missing peer
 # then skip loudly, and fail when DOCKCERT_E2E=1 (as CI sets).
 set -uo pipefail
@@ -20,6 +20,10 @@ have go || need+=(golang-go)
 have ssh || need+=(openssh-client)
 have ip || need+=(iproute2)
 have unshare || need+=(util-linux)
+# provision's test hosts: a non-root user with sudo; the drop-in checked by systemd-analyze.
+have sudo || need+=(sudo)
+have systemd-analyze || need+=(systemd)
+have script || need+=(bsdutils)   # a pty for provision's live progress
 /usr/bin/python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 # The shells `dockcert env` writes for, whose output the tests evaluate (bash is always there).
 have zsh || need+=(zsh)

@@ -368,30 +368,11 @@ fn check_daemon_json(path: &Path, host: Option<&str>, opts: &Options) -> Vec<Fin
     out
 }
 
-/// The ExecStart of docker.service (drop-ins override the unit), if this host has one.
+/// The ExecStart of docker.service as systemd assembles it from the unit and its drop-ins on
+/// this host, if it has one (the reader `daemon-config` and `provision` share).
 fn systemd_exec_start() -> Option<Vec<String>> {
-    let mut exec = None;
-    for unit in [
-        "/lib/systemd/system/docker.service",
-        "/usr/lib/systemd/system/docker.service",
-        "/etc/systemd/system/docker.service",
-    ] {
-        if let Ok(text) = crate::bounded::read_to_string(unit) {
-            exec = discover::unit_exec_start(&text).or(exec);
-        }
-    }
-    if let Ok(entries) = std::fs::read_dir("/etc/systemd/system/docker.service.d") {
-        let mut dropins: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        dropins.sort();
-        for dropin in dropins {
-            if let Ok(text) = crate::bounded::read_to_string(&dropin)
-                && text.contains("ExecStart=")
-            {
-                exec = discover::unit_exec_start(&text);
-            }
-        }
-    }
-    exec
+    let unit = discover::exec_start_from_unit_files(&discover::local_unit_files(Path::new("/")))?;
+    Some(unit.line.split_whitespace().map(str::to_string).collect())
 }
 
 fn check_context(

@@ -15,7 +15,8 @@ use crate::home::Home;
 use crate::report::DaemonConfigReport;
 use crate::store::{self, Plan};
 
-/// Docker's stock unit (docker.io, docker-ce): what `--systemd` assumes.
+/// Docker's upstream unit (docker-ce). Debian's and Ubuntu's docker.io differ
+/// (`/usr/sbin/dockerd … $DOCKER_OPTS`), so `--systemd` reads the unit files instead of assuming it.
 pub const STOCK_EXEC_START: &str =
     "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock";
 
@@ -51,7 +52,18 @@ pub fn run(args: &DaemonConfigArgs, env: &Env, now: OffsetDateTime) -> Result<Da
 
     // The hosts conflict: -H on dockerd's command line and "hosts" in daemon.json.
     let exec_start = if args.systemd {
-        Some(STOCK_EXEC_START.to_string())
+        // Where systemd does not answer (image builds, chroots): the unit files on disk, never a
+        // guessed stock line (Debian's unit runs /usr/sbin/dockerd … $DOCKER_OPTS).
+        let files = crate::discover::local_unit_files(&args.unit_root);
+        let unit = crate::discover::exec_start_from_unit_files(&files).ok_or_else(|| {
+            anyhow!(
+                "--systemd: found no docker.service with an ExecStart in {} under {}; without the \
+                 unit's own command line a drop-in would start a different dockerd",
+                crate::discover::UNIT_DIRS.join(", "),
+                args.unit_root.display()
+            )
+        })?;
+        Some(unit.line)
     } else {
         systemd_exec_start()
     };
@@ -167,15 +179,7 @@ fn systemd_exec_start() -> Option<String> {
     if !out.status.success() {
         return None;
     }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let argv = text
-        .split("argv[]=")
-        .nth(1)?
-        .split(" ;")
-        .next()?
-        .trim()
-        .to_string();
-    (!argv.is_empty()).then_some(argv)
+    crate::discover::exec_start_from_systemctl_show(&String::from_utf8_lossy(&out.stdout))
 }
 
 fn words(line: &str) -> Vec<&str> {

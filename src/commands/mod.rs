@@ -10,6 +10,7 @@ pub mod init;
 pub mod inspect;
 pub mod issue;
 pub mod list;
+pub mod provision;
 pub mod renew;
 pub mod rotate;
 pub mod verify;

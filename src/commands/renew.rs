@@ -13,7 +13,7 @@ use crate::docker::Layout;
 use crate::home::Home;
 use crate::inventory::{Inventory, Record};
 use crate::names;
-use crate::pki::{CLOCK_SKEW_ALLOWANCE, Ca, KeyType, Role};
+use crate::pki::{CLOCK_SKEW_ALLOWANCE, Ca, Issued, KeyType, Role};
 use crate::report::{RenewReport, Renewed};
 use crate::store::{self, Plan};
 
@@ -47,6 +47,7 @@ pub fn run(args: &RenewArgs, env: &Env, now: OffsetDateTime) -> Result<RenewRepo
         renewed: Vec::new(),
         restart: Vec::new(),
         distribute: Vec::new(),
+        pushed: Vec::new(),
     };
     if due.is_empty() {
         return Ok(report);
@@ -61,6 +62,11 @@ pub fn run(args: &RenewArgs, env: &Env, now: OffsetDateTime) -> Result<RenewRepo
         plan.add_state(home.inventory_path(), inventory.to_json(), 0o600);
         // Renewal replaces the files it made before: --force semantics, with backups.
         store::apply(&plan, true, now)?;
+        drop(_lock);
+        if !args.no_push {
+            report.pushed =
+                crate::commands::provision::push_renewed(&home, &outcome.issued, env, now)?;
+        }
     }
     Ok(report)
 }
@@ -73,6 +79,8 @@ pub struct Reissued {
     pub restart: Vec<PathBuf>,
     /// Client directories to distribute.
     pub distribute: Vec<PathBuf>,
+    /// The new certificates, by the serial they replace (for the pushes to provisioned hosts).
+    pub issued: Vec<(String, Issued)>,
 }
 
 /// Re-issues `records` under `ca` into every directory they were written to: the files go into
@@ -100,6 +108,7 @@ pub fn reissue(
         renewed: Vec::new(),
         restart: Vec::new(),
         distribute: Vec::new(),
+        issued: Vec::new(),
     };
     for (index, (record, job)) in records.iter().zip(&jobs).enumerate() {
         let cert = issued.get(index);
@@ -151,6 +160,11 @@ pub fn reissue(
             days: job.days,
         });
     }
+    out.issued = records
+        .iter()
+        .map(|r| r.serial.clone())
+        .zip(issued)
+        .collect();
     Ok(out)
 }
 

@@ -41,8 +41,10 @@ pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateRe
         restart: Vec::new(),
         distribute: Vec::new(),
         next: String::new(),
+        pushed: Vec::new(),
     };
     let dirs = leaf_dirs(&inventory);
+    let mut reissued = Vec::new();
     if args.begin {
         if in_progress {
             bail!(
@@ -67,6 +69,7 @@ pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateRe
         let mut plan = home.plan();
         let done = reissue(&ca, &leaves, &mut inventory, &mut plan, now, false)?;
         report.renewed = done.renewed;
+        reissued = done.issued;
         rotation.phase = Phase::Reissued;
         report.phase = Some(Phase::Reissued);
         plan.add_state(home.inventory_path(), inventory.to_json(), 0o600);
@@ -107,6 +110,16 @@ pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateRe
         report.distribute = of(&dirs, |layout| layout == Layout::Client);
     }
     report.next = next_step(report.phase).to_string();
+    // The hosts provision set up get the new files the same safe way (after the lock is released:
+    // the pushes record new serials under it).
+    drop(_lock);
+    if !args.no_push {
+        report.pushed = match report.step.as_str() {
+            "begin" | "finish" => crate::commands::provision::push_ca(&home, env, now)?,
+            "reissue" => crate::commands::provision::push_renewed(&home, &reissued, env, now)?,
+            _ => Vec::new(),
+        };
+    }
     Ok(report)
 }
 

@@ -912,6 +912,16 @@ fn daemon_config_makes_a_daemon_json_that_dockerd_serves_tls_from() {
     let tcp = format!("tcp://127.0.0.1:{port}");
     let unix = format!("unix://{}", sock.display());
     let systemd = sb.root.join("systemd");
+    // Debian's docker.io unit under a root of its own (as in an image build): --systemd reads it
+    // instead of guessing Docker's upstream line.
+    let unit_root = sb.root.join("image");
+    let unit_dir = unit_root.join("lib/systemd/system");
+    fs::create_dir_all(&unit_dir).unwrap();
+    fs::write(
+        unit_dir.join("docker.service"),
+        "[Service]\nEnvironmentFile=-/etc/default/docker\nExecStart=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n",
+    )
+    .unwrap();
     let base = |apply: bool| {
         let mut args = vec![
             "daemon-config",
@@ -924,6 +934,8 @@ fn daemon_config_makes_a_daemon_json_that_dockerd_serves_tls_from() {
             "--systemd",
             "--systemd-dir",
             systemd.to_str().unwrap(),
+            "--unit-root",
+            unit_root.to_str().unwrap(),
         ];
         if apply {
             args.push("--apply");
@@ -942,7 +954,7 @@ fn daemon_config_makes_a_daemon_json_that_dockerd_serves_tls_from() {
     );
     assert!(
         text.contains(
-            "ExecStart=\nExecStart=/usr/bin/dockerd --containerd=/run/containerd/containerd.sock"
+            "ExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n"
         ),
         "{text}"
     );
@@ -983,7 +995,7 @@ fn daemon_config_makes_a_daemon_json_that_dockerd_serves_tls_from() {
     }));
     let drop_in = fs::read_to_string(systemd.join("docker.service.d/dockcert-hosts.conf")).unwrap();
     assert!(
-        drop_in.contains("[Service]\nExecStart=\nExecStart=/usr/bin/dockerd --containerd="),
+        drop_in.contains("[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd="),
         "{drop_in}"
     );
     assert!(stdout(&out).contains("systemctl restart docker"));
