@@ -183,7 +183,12 @@ fn judge(
             })
         });
     }
-    let index = match checks.iter().position(|(e, _)| e.same_as(&checked)) {
+    // A check is shared by clients that reach the same endpoint with the same files, except when
+    // TLS is off: that finding and its fix are worded for the client that makes the mistake.
+    let shared = |e: &Endpoint| {
+        e.same_as(&checked) && (checked.tls.value != Tls::Off || e.client == checked.client)
+    };
+    let index = match checks.iter().position(|(e, _)| shared(e)) {
         Some(i) => i,
         None => {
             let report = crate::commands::verify::check_endpoint(&checked, env, timeout, now)

@@ -718,3 +718,42 @@ fn doctor_answers_for_a_unix_socket() {
         stdout(&out)
     );
 }
+
+/// Plain HTTP is a mistake each client makes in its own way: each verdict and fix names that
+/// client and its own setting, never the other's (no daemon is needed: nothing is sent).
+#[test]
+fn doctor_words_plain_http_for_each_client() {
+    let sb = Sandbox::new();
+    sb.init_ok(&[]);
+    // DOCKER_CERT_PATH alone would turn TLS on for the SDK (not for the CLI).
+    let (out, report) = doctor(
+        &sb,
+        &[("DOCKER_HOST", "tcp://127.0.0.1:9")],
+        &["DOCKER_CERT_PATH"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    let clients = report["clients"].as_array().unwrap();
+    assert_eq!(clients.len(), 2, "{report:#}");
+    for (client, own, other) in [
+        (
+            &clients[0],
+            "the docker CLI would talk plain HTTP",
+            "Python",
+        ),
+        (
+            &clients[1],
+            "the Python docker SDK would talk plain HTTP",
+            "docker CLI",
+        ),
+    ] {
+        let summary = client["verdict"]["summary"].as_str().unwrap();
+        assert!(summary.contains(own), "{summary}");
+        assert!(!summary.contains(other), "{summary}");
+    }
+    let fixes = report["fixes"].to_string();
+    assert!(
+        fixes.contains("DOCKER_CERT_PATH=DIR (the directory"),
+        "{fixes}"
+    );
+}
