@@ -112,6 +112,7 @@ pub const STRICT_PROFILE: &[&str] = &[
     "v1-ca",
     "aki-missing",
     "ski-missing",
+    "ca-no-key-usage",
     "empty-name",
     "basic-constraints-not-critical",
     "extension-criticality",
@@ -775,6 +776,26 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
                 &node.label,
                 "is a CA certificate without subjectKeyIdentifier: Docker accepts that, but RFC 5280 \
                  4.2.1.2 requires it",
+            )
+            .with_fix(fix),
+        );
+    }
+    // RFC 5280 4.2.1.3: a CA's certificate MUST carry keyUsage. Go only reads it when it is
+    // there; OpenSSL's X509_STRICT refuses its absence ("CA cert does not include key usage
+    // extension"), which `verify` also warns about for the daemon's chain.
+    if is_ca
+        && cert
+            .get_extension_unique(&oid_registry::OID_X509_EXT_KEY_USAGE)
+            .ok()
+            .flatten()
+            .is_none()
+    {
+        out.push(
+            Finding::warning(
+                "ca-no-key-usage",
+                &node.label,
+                "is a CA certificate without keyUsage: Docker accepts that, but RFC 5280 4.2.1.3 \
+                 requires it and OpenSSL in strict mode (X509_STRICT) refuses it",
             )
             .with_fix(fix),
         );

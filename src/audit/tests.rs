@@ -609,6 +609,20 @@ fn empty_names_and_missing_key_identifiers() {
 }
 
 #[test]
+fn a_ca_without_key_usage_is_refused_only_by_strict_verifiers() {
+    // As Docker's own openssl recipe makes it (`req -x509` with no extensions file on OpenSSL 1.1
+    // or 3.0 gives CA:TRUE and no keyUsage): Go accepts it, OpenSSL's X509_STRICT does not.
+    let mut params = ca_params("Recipe CA");
+    params.key_usages = Vec::new();
+    let ca = make_ca(params);
+    let (leaf, _) = issue(client_params(), &ca);
+    let found = audit_chain(&chain(&ca, leaf, Purpose::Client), &opts());
+    assert_eq!(errors(&found), Vec::<&str>::new(), "{found:#?}");
+    assert_eq!(warnings(&found), ["ca-no-key-usage"], "{found:#?}");
+    assert_eq!(strict_errors(&found), ["ca-no-key-usage"]);
+}
+
+#[test]
 fn what_docker_alone_rejects_is_still_an_error() {
     // not-before after not-after: expired as of now, for the lints and for Go.
     let ca = make_ca(ca_params("CA"));
