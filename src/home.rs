@@ -27,7 +27,7 @@ impl Home {
                 })?,
         };
         Ok(Home {
-            root: crate::absolute(&root)?,
+            root: crate::env::absolute(&root)?,
         })
     }
 

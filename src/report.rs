@@ -246,11 +246,11 @@ pub struct VerifyReport {
     /// Every step and problem, in order.
     pub findings: Vec<crate::finding::Finding>,
     /// The TLS session, when the handshake completed.
-    pub tls: Option<crate::verify::Session>,
+    pub tls: Option<crate::engine::Session>,
     /// The daemon's certificate, when it presented one.
     pub daemon_certificate: Option<crate::certinfo::CertSummary>,
     /// The engine, when `/version` answered.
-    pub engine: Option<crate::verify::Engine>,
+    pub engine: Option<crate::engine::Engine>,
     /// Daemon clock minus local clock, in seconds.
     pub clock_skew_seconds: Option<i64>,
     /// Days until the client certificate expires.

@@ -9,10 +9,10 @@ use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::Env;
 use crate::audit::{self, CertsIn, ChainIn, KeyIn, KeyState, Options, Purpose};
 use crate::cli::AuditArgs;
 use crate::discover::{self, Target};
+use crate::env::Env;
 use crate::finding::{Finding, Severity};
 use crate::home::Home;
 use crate::load;

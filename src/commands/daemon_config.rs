@@ -8,9 +8,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::cli::DaemonConfigArgs;
 use crate::docker::{Layout, TlsFiles};
+use crate::env::Env;
 use crate::home::Home;
 use crate::report::DaemonConfigReport;
 use crate::store::{self, Plan};
@@ -27,7 +27,7 @@ pub const DEFAULT_HOSTS: [&str; 2] = ["unix:///var/run/docker.sock", "tcp://0.0.
 pub fn run(args: &DaemonConfigArgs, env: &Env, now: OffsetDateTime) -> Result<DaemonConfigReport> {
     let home = Home::resolve(args.home.as_deref(), env.dockcert_home.as_deref())?;
     let daemon_dir =
-        crate::absolute(&args.daemon_dir.clone().unwrap_or_else(|| home.daemon_dir()))?;
+        crate::env::absolute(&args.daemon_dir.clone().unwrap_or_else(|| home.daemon_dir()))?;
     let files = Layout::Daemon.files_in(&daemon_dir);
     for file in [&files.ca, &files.cert, &files.key] {
         if !file.is_file() {
@@ -45,7 +45,7 @@ pub fn run(args: &DaemonConfigArgs, env: &Env, now: OffsetDateTime) -> Result<Da
     for host in &hosts {
         check_host(host)?;
     }
-    let config_path = crate::absolute(&args.config)?;
+    let config_path = crate::env::absolute(&args.config)?;
     let existing = read_config(&config_path)?;
     let (merged, changes) = merge(existing.clone(), &files, &hosts);
     let text = to_json(&merged)?;

@@ -9,9 +9,9 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::cli::{AuditArgs, DoctorArgs, PurposeArg};
 use crate::docker::endpoint::{self, CliFlags, Client, Endpoint, Refusal, Tls, Transport};
+use crate::env::Env;
 use crate::finding::{Finding, Severity};
 use crate::load;
 use crate::report::{ClientView, DOCTOR_SCHEMA, DoctorReport, Verdict, VerdictState, VerifyReport};

@@ -5,9 +5,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::Env;
 use crate::certinfo::CertSummary;
 use crate::cli::ImportArgs;
+use crate::env::Env;
 use crate::home::Home;
 use crate::inventory::{Location, Record};
 use crate::keycrypt;

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::cli::{InitArgs, InitLayout};
 use crate::docker::{self, Layout};
+use crate::env::Env;
 use crate::home::Home;
 use crate::inventory::{Location, Record};
 use crate::names::{self, San};
@@ -39,7 +39,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
         (Some(certdir), true) => {
             // docker:dind's DOCKER_TLS_CERTDIR. No ca/key.pem: with one, the entrypoint regenerates
             // every certificate at each start; without it, it uses server/ as it is.
-            let certdir = crate::absolute(certdir)?;
+            let certdir = crate::env::absolute(certdir)?;
             let ca_copy = certdir.join("ca").join("cert.pem");
             (
                 certdir.join("server"),
@@ -49,8 +49,9 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
             )
         }
         _ => {
-            let daemon_dir =
-                crate::absolute(&args.daemon_dir.clone().unwrap_or_else(|| home.daemon_dir()))?;
+            let daemon_dir = crate::env::absolute(
+                &args.daemon_dir.clone().unwrap_or_else(|| home.daemon_dir()),
+            )?;
             let client_dir = match &args.client_dir {
                 Some(dir) => dir.clone(),
                 None => docker::client_cert_dir(
@@ -65,7 +66,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
             (
                 daemon_dir,
                 Layout::Daemon,
-                crate::absolute(&client_dir)?,
+                crate::env::absolute(&client_dir)?,
                 None,
             )
         }

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::cli::{IssueClientArgs, IssueCommon, IssueServerArgs};
 use crate::docker::Layout;
+use crate::env::Env;
 use crate::home::Home;
 use crate::inventory::{Inventory, Location, Record};
 use crate::names::{self, San};
@@ -50,7 +50,7 @@ impl LeafJob {
 pub fn client(args: &IssueClientArgs, env: &Env, now: OffsetDateTime) -> Result<IssueReport> {
     let name = checked_name(&args.name)?;
     let home = home(&args.common, env)?;
-    let dir = crate::absolute(&args.out.clone().unwrap_or_else(|| home.client_dir(&name)))?;
+    let dir = crate::env::absolute(&args.out.clone().unwrap_or_else(|| home.client_dir(&name)))?;
     let job = LeafJob {
         role: Role::Client,
         name,
@@ -128,7 +128,7 @@ fn server_job(
         role: Role::Server,
         name,
         sans,
-        dir: crate::absolute(&dir)?,
+        dir: crate::env::absolute(&dir)?,
         key_type: common.key_type,
         days: DEFAULT_DAYS,
     })

@@ -3,8 +3,8 @@
 use anyhow::Result;
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::cli::ListArgs;
+use crate::env::Env;
 use crate::home::Home;
 use crate::report::{ListEntry, ListReport};
 

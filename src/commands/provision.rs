@@ -17,13 +17,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, anyhow, bail};
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::cli::{ContextCreateArgs, HomeArgs, ProvisionArgs};
 use crate::commands::issue::{DEFAULT_DAYS, LeafJob, sign_all};
 use crate::docker::host::{
     self, Changes, Discovery, InitSystem, Provisioned, ProvisionedHosts, RemoteFile,
 };
 use crate::docker::{self, Layout, TcpHost, TlsFiles};
+use crate::env::Env;
 use crate::home::Home;
 use crate::inventory::{Location, Record};
 use crate::load;
@@ -241,7 +241,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
             docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
         })
         .ok_or_else(|| anyhow!("no client directory for the check: give --cert-path DIR"))?;
-    let client_dir = crate::absolute(&client_dir)?;
+    let client_dir = crate::env::absolute(&client_dir)?;
     // The client files are checked before any host is touched: without them, no check can pass.
     let material = if args.dry_run {
         None
@@ -258,7 +258,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
         config_file: args
             .ssh_config
             .clone()
-            .map(|f| crate::absolute(&f))
+            .map(|f| crate::env::absolute(&f))
             .transpose()?,
         connect_timeout: 10,
     };
@@ -984,7 +984,7 @@ fn record(
             ssh_config: args
                 .ssh_config
                 .clone()
-                .map(|f| crate::absolute(&f))
+                .map(|f| crate::env::absolute(&f))
                 .transpose()?,
             serial: cert.spec.serial.hex(),
         });

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow, bail};
 use time::{Duration, OffsetDateTime};
 
-use crate::Env;
 use crate::cli::RenewArgs;
 use crate::commands::issue::{LeafJob, sign_all};
 use crate::docker::Layout;
+use crate::env::Env;
 use crate::home::Home;
 use crate::inventory::{Inventory, Record};
 use crate::names;

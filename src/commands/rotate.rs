@@ -11,11 +11,11 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::certinfo::CertSummary;
 use crate::cli::RotateArgs;
 use crate::commands::renew::{add_for_layout, reissue};
 use crate::docker::Layout;
+use crate::env::Env;
 use crate::home::{Home, Phase, Rotation};
 use crate::inventory::{Inventory, Location, Record};
 use crate::pki::{self, CertSpec, MAX_DAYS, Role, Validity};
