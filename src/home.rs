@@ -141,7 +141,7 @@ impl Home {
 
     /// The CA kept in this home, ready to sign (its key decrypted with `passphrase` if it is
     /// stored encrypted).
-    pub fn read_ca(&self, passphrase: &crate::passphrase::Source) -> Result<Ca> {
+    pub fn read_ca(&self, passphrase: &crate::pki::passphrase::Source) -> Result<Ca> {
         let (cert_path, key_path) = (self.ca_cert(), self.ca_key());
         if !cert_path.exists() && !key_path.exists() {
             bail!(
@@ -160,12 +160,12 @@ impl Home {
             Ok(key) => key,
             Err(crate::load::LoadError::EncryptedKey { .. }) => {
                 let secret = passphrase.get("to decrypt the CA key", false)?;
-                crate::keycrypt::decrypt_key_file(&key_path, &bytes, secret.as_bytes())?
+                crate::pki::keycrypt::decrypt_key_file(&key_path, &bytes, secret.as_bytes())?
             }
             Err(err) => return Err(err.into()),
         };
         let der = crate::load::to_pkcs8(&key)?;
-        Ca::from_pem(&cert, &crate::keycrypt::pkcs8_pem(&der)).with_context(|| {
+        Ca::from_pem(&cert, &crate::pki::keycrypt::pkcs8_pem(&der)).with_context(|| {
             format!(
                 "cannot use the CA in {} ({})",
                 self.root.join("ca").display(),

@@ -10,9 +10,9 @@ use crate::cli::ImportArgs;
 use crate::env::Env;
 use crate::home::Home;
 use crate::inventory::{Location, Record};
-use crate::keycrypt;
 use crate::load::{self, LoadError};
 use crate::pki::Ca;
+use crate::pki::keycrypt;
 use crate::report::ImportReport;
 use crate::store::{self, CERT_MODE, KEY_MODE};
 

@@ -11,7 +11,7 @@ use crate::docker::{self, Layout};
 use crate::env::Env;
 use crate::home::Home;
 use crate::inventory::{Location, Record};
-use crate::names::{self, San};
+use crate::pki::names::{self, San};
 use crate::pki::{self, CertSpec, MAX_DAYS, Role, Serial, Validity};
 use crate::report::{CertEntry, Conversion, EnvVar, FileEntry, InitReport};
 use crate::store::{self, CERT_MODE, KEY_MODE};
@@ -145,7 +145,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     // Refuse before the slow part (RSA key generation); apply() checks again just before writing.
     store::check_targets(&targets, args.force)?;
     let passphrase = if args.encrypt_ca_key {
-        let source = crate::passphrase::Source {
+        let source = crate::pki::passphrase::Source {
             file: args.passphrase_file.clone(),
         };
         Some(source.get("to encrypt the new CA key", true)?)
@@ -190,7 +190,10 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     let ca_key_pem = match &passphrase {
         Some(secret) => {
             let der = pem::parse(ca_issued.key_pem.as_bytes())?.into_contents();
-            zeroize::Zeroizing::new(crate::keycrypt::encrypt_pkcs8(&der, secret.as_bytes())?)
+            zeroize::Zeroizing::new(crate::pki::keycrypt::encrypt_pkcs8(
+                &der,
+                secret.as_bytes(),
+            )?)
         }
         None => ca_issued.key_pem.clone(),
     };

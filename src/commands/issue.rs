@@ -11,7 +11,7 @@ use crate::docker::Layout;
 use crate::env::Env;
 use crate::home::Home;
 use crate::inventory::{Inventory, Location, Record};
-use crate::names::{self, San};
+use crate::pki::names::{self, San};
 use crate::pki::{Ca, CertSpec, Issued, KeyType, MAX_DAYS, Role, Serial, Validity};
 use crate::report::{CertEntry, FileEntry, IssueReport};
 use crate::store::{self, CERT_MODE, KEY_MODE};

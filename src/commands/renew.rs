@@ -12,7 +12,7 @@ use crate::docker::Layout;
 use crate::env::Env;
 use crate::home::Home;
 use crate::inventory::{Inventory, Record};
-use crate::names;
+use crate::pki::names;
 use crate::pki::{CLOCK_SKEW_ALLOWANCE, Ca, Issued, KeyType, Role};
 use crate::report::{RenewReport, Renewed};
 use crate::store::{self, Plan};

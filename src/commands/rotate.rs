@@ -169,7 +169,10 @@ fn begin(
             .passphrase()
             .get("to encrypt the new CA key", true)?;
         let der = pem::parse(new_ca.key_pem.as_bytes())?.into_contents();
-        zeroize::Zeroizing::new(crate::keycrypt::encrypt_pkcs8(&der, secret.as_bytes())?)
+        zeroize::Zeroizing::new(crate::pki::keycrypt::encrypt_pkcs8(
+            &der,
+            secret.as_bytes(),
+        )?)
     } else {
         new_ca.key_pem.clone()
     };
