@@ -655,11 +655,11 @@ pub enum PurposeArg {
     Client,
 }
 
-impl From<PurposeArg> for crate::audit::Purpose {
+impl From<PurposeArg> for crate::x509::audit::Purpose {
     fn from(arg: PurposeArg) -> Self {
         match arg {
-            PurposeArg::Server => crate::audit::Purpose::Server,
-            PurposeArg::Client => crate::audit::Purpose::Client,
+            PurposeArg::Server => crate::x509::audit::Purpose::Server,
+            PurposeArg::Client => crate::x509::audit::Purpose::Client,
         }
     }
 }

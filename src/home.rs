@@ -156,15 +156,15 @@ impl Home {
             crate::bounded::read(&key_path)
                 .with_context(|| format!("failed to read {}", key_path.display()))?,
         );
-        let key = match crate::load::parse_private_key(&key_path, &bytes) {
+        let key = match crate::x509::load::parse_private_key(&key_path, &bytes) {
             Ok(key) => key,
-            Err(crate::load::LoadError::EncryptedKey { .. }) => {
+            Err(crate::x509::load::LoadError::EncryptedKey { .. }) => {
                 let secret = passphrase.get("to decrypt the CA key", false)?;
                 crate::pki::keycrypt::decrypt_key_file(&key_path, &bytes, secret.as_bytes())?
             }
             Err(err) => return Err(err.into()),
         };
-        let der = crate::load::to_pkcs8(&key)?;
+        let der = crate::x509::load::to_pkcs8(&key)?;
         Ca::from_pem(&cert, &crate::pki::keycrypt::pkcs8_pem(&der)).with_context(|| {
             format!(
                 "cannot use the CA in {} ({})",

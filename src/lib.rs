@@ -3,9 +3,7 @@
 //! `main.rs` parses the command line and prints the one error line; [`run`] dispatches to the
 //! command modules.
 
-pub mod audit;
 pub mod bounded;
-pub mod certinfo;
 pub mod chain_recorder;
 pub mod cli;
 pub mod commands;
@@ -16,9 +14,7 @@ pub mod env;
 pub mod finding;
 pub mod home;
 pub mod http;
-pub mod inspect;
 pub mod inventory;
-pub mod load;
 pub mod localnames;
 pub mod net;
 pub mod pki;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::certinfo::rfc3339;
 use crate::pki::{Issued, Role};
+use crate::x509::certinfo::rfc3339;
 
 mod doctor;
 pub use doctor::*;
@@ -248,7 +248,7 @@ pub struct VerifyReport {
     /// The TLS session, when the handshake completed.
     pub tls: Option<crate::engine::Session>,
     /// The daemon's certificate, when it presented one.
-    pub daemon_certificate: Option<crate::certinfo::CertSummary>,
+    pub daemon_certificate: Option<crate::x509::certinfo::CertSummary>,
     /// The engine, when `/version` answered.
     pub engine: Option<crate::engine::Engine>,
     /// Daemon clock minus local clock, in seconds.
@@ -992,7 +992,7 @@ pub fn audit_text(report: &AuditReport, color: bool) -> String {
 }
 
 /// Prints an inspection as text or JSON.
-pub fn print_inspect(report: &crate::inspect::Inspection, json: bool) -> anyhow::Result<()> {
+pub fn print_inspect(report: &crate::x509::inspect::Inspection, json: bool) -> anyhow::Result<()> {
     let text = if json {
         serde_json::to_string_pretty(report)? + "\n"
     } else {
@@ -1002,15 +1002,15 @@ pub fn print_inspect(report: &crate::inspect::Inspection, json: bool) -> anyhow:
 }
 
 /// The human form of an inspection.
-pub fn inspect_text(report: &crate::inspect::Inspection) -> String {
+pub fn inspect_text(report: &crate::x509::inspect::Inspection) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{} ({}):",
         report.file,
         match report.encoding {
-            crate::load::Encoding::Pem => "PEM",
-            crate::load::Encoding::Der => "DER",
+            crate::x509::load::Encoding::Pem => "PEM",
+            crate::x509::load::Encoding::Der => "DER",
         }
     );
     let total = report.certificates.len();

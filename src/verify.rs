@@ -14,19 +14,19 @@ use rustls::sign::CertifiedKey;
 use rustls::{AlertDescription, CertificateError, ClientConfig};
 use time::OffsetDateTime;
 
-use crate::certinfo::{CertSummary, rfc3339};
 use crate::chain_recorder::{Observed, Recorder, RecordingClientCert, ServerVerdict};
 use crate::docker::{TcpHost, TlsFiles};
 use crate::engine::{Engine, Session};
 use crate::env::Env;
 use crate::finding::{Finding, Severity};
 use crate::http;
-use crate::load::{self, CertFile, KeyFile, LoadError};
 use crate::net::docker_verifier::{self, DockerServerVerifier};
 use crate::net::not_tls;
 use crate::net::other_clients;
 use crate::net::rsa_legacy;
+use crate::x509::certinfo::{CertSummary, rfc3339};
 use crate::x509::goverify::{self as verdict, Purpose};
+use crate::x509::load::{self, CertFile, KeyFile, LoadError};
 
 /// The client's files, loaded (each may have failed to parse).
 pub struct Loaded {

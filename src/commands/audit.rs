@@ -9,14 +9,14 @@ use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::audit::{self, CertsIn, ChainIn, KeyIn, KeyState, Options, Purpose};
 use crate::cli::AuditArgs;
 use crate::discover::{self, Target};
 use crate::env::Env;
 use crate::finding::{Finding, Severity};
 use crate::home::Home;
-use crate::load;
 use crate::report::{AuditReport, AuditSummary, AuditTarget};
+use crate::x509::audit::{self, CertsIn, ChainIn, KeyIn, KeyState, Options, Purpose};
+use crate::x509::load;
 
 /// The version of the `--json` schema (README, "audit --json").
 pub const SCHEMA_VERSION: u32 = 1;

@@ -4,15 +4,15 @@
 use anyhow::{Context as _, Result, anyhow, bail};
 use time::OffsetDateTime;
 
-use crate::certinfo::CertSummary;
 use crate::cli::ContextCreateArgs;
 use crate::docker::{self, Layout};
 use crate::env::Env;
 use crate::home::Home;
 use crate::inventory::Location;
-use crate::load;
 use crate::report::ContextReport;
 use crate::store::{self, Plan};
+use crate::x509::certinfo::CertSummary;
+use crate::x509::load;
 
 /// Runs `context create`.
 pub fn create(args: &ContextCreateArgs, env: &Env, now: OffsetDateTime) -> Result<ContextReport> {

@@ -189,7 +189,7 @@ fn words(line: &str) -> Vec<&str> {
 /// Whether a dockerd command line sets listening addresses.
 pub fn has_host_flag(line: &str) -> bool {
     let args: Vec<String> = words(line).into_iter().map(str::to_string).collect();
-    !crate::audit::command_line_hosts(&args).is_empty()
+    !crate::x509::audit::command_line_hosts(&args).is_empty()
 }
 
 /// The drop-in that clears ExecStart and restarts dockerd without -H, keeping its other flags

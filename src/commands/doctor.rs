@@ -13,8 +13,8 @@ use crate::cli::{AuditArgs, DoctorArgs, PurposeArg};
 use crate::docker::endpoint::{self, CliFlags, Client, Endpoint, Refusal, Tls, Transport};
 use crate::env::Env;
 use crate::finding::{Finding, Severity};
-use crate::load;
 use crate::report::{ClientView, DOCTOR_SCHEMA, DoctorReport, Verdict, VerdictState, VerifyReport};
+use crate::x509::load;
 
 /// Runs `doctor`.
 pub fn run(args: &DoctorArgs, env: &Env, now: OffsetDateTime) -> Result<DoctorReport> {

@@ -5,16 +5,16 @@ use anyhow::{Context, Result, anyhow, bail};
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::certinfo::CertSummary;
 use crate::cli::ImportArgs;
 use crate::env::Env;
 use crate::home::Home;
 use crate::inventory::{Location, Record};
-use crate::load::{self, LoadError};
 use crate::pki::Ca;
 use crate::pki::keycrypt;
 use crate::report::ImportReport;
 use crate::store::{self, CERT_MODE, KEY_MODE};
+use crate::x509::certinfo::CertSummary;
+use crate::x509::load::{self, LoadError};
 
 /// Runs `import-ca`.
 pub fn run(args: &ImportArgs, env: &Env, now: OffsetDateTime) -> Result<ImportReport> {

@@ -26,13 +26,13 @@ use crate::docker::{self, Layout, TcpHost, TlsFiles};
 use crate::env::Env;
 use crate::home::Home;
 use crate::inventory::{Location, Record};
-use crate::load;
 use crate::net::ssh::{self, Connection, Destination, SshOptions};
 use crate::pki::names::{self, San};
 use crate::pki::{Issued, Role};
 use crate::report::provision::{HostOutcome, HostPlan, ProvisionReport};
 use crate::store;
 use crate::verify::{self, Loaded, Material};
+use crate::x509::load;
 
 /// The inventory's layout name for files installed on a remote host.
 pub const SSH_LAYOUT: &str = "ssh";

@@ -11,7 +11,6 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 
-use crate::certinfo::CertSummary;
 use crate::cli::RotateArgs;
 use crate::commands::renew::{add_for_layout, reissue};
 use crate::docker::Layout;
@@ -21,6 +20,7 @@ use crate::inventory::{Inventory, Location, Record};
 use crate::pki::{self, CertSpec, MAX_DAYS, Role, Validity};
 use crate::report::RotateReport;
 use crate::store::{self, CERT_MODE, KEY_MODE};
+use crate::x509::certinfo::CertSummary;
 
 /// Runs `rotate-ca`.
 pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateReport> {

@@ -16,9 +16,9 @@ use crate::docker::endpoint::{self, CliFlags, Client, Endpoint, Origin, Refusal,
 use crate::docker::{self, TlsFiles};
 use crate::env::Env;
 use crate::finding::Finding;
-use crate::load::{self, LoadError};
 use crate::report::VerifyReport;
 use crate::verify::{self, Loaded};
+use crate::x509::load::{self, LoadError};
 
 /// Runs `verify`.
 pub fn run(args: &VerifyArgs, env: &Env, now: OffsetDateTime) -> Result<VerifyReport> {

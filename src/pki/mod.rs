@@ -296,9 +296,9 @@ impl Ca {
         use rcgen::PublicKeyData;
         let key = KeyPair::from_pem(key_pem).context("the CA key cannot be used")?;
         let der = pem::parse(cert_pem).context("the CA certificate is not PEM")?;
-        let summary = crate::certinfo::CertSummary::from_der(der.contents())
+        let summary = crate::x509::certinfo::CertSummary::from_der(der.contents())
             .ok_or_else(|| anyhow!("the CA certificate does not parse as X.509"))?;
-        if !crate::load::same_public_key(&key.subject_public_key_info(), &summary.spki) {
+        if !crate::x509::load::same_public_key(&key.subject_public_key_info(), &summary.spki) {
             return Err(anyhow!("the CA key does not belong to the CA certificate"));
         }
         let issuer = Issuer::from_ca_cert_pem(cert_pem, key).context("cannot sign with this CA")?;
