@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cli::AuditArgs;
-use crate::discover::{self, Target};
+use crate::docker::discover::{self, Target};
 use crate::env::Env;
 use crate::finding::{Finding, Severity};
 use crate::home::Home;

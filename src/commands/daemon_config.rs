@@ -54,12 +54,12 @@ pub fn run(args: &DaemonConfigArgs, env: &Env, now: OffsetDateTime) -> Result<Da
     let exec_start = if args.systemd {
         // Where systemd does not answer (image builds, chroots): the unit files on disk, never a
         // guessed stock line (Debian's unit runs /usr/sbin/dockerd … $DOCKER_OPTS).
-        let files = crate::discover::local_unit_files(&args.unit_root);
-        let unit = crate::discover::exec_start_from_unit_files(&files).ok_or_else(|| {
+        let files = crate::docker::discover::local_unit_files(&args.unit_root);
+        let unit = crate::docker::discover::exec_start_from_unit_files(&files).ok_or_else(|| {
             anyhow!(
                 "--systemd: found no docker.service with an ExecStart in {} under {}; without the \
                  unit's own command line a drop-in would start a different dockerd",
-                crate::discover::UNIT_DIRS.join(", "),
+                crate::docker::discover::UNIT_DIRS.join(", "),
                 args.unit_root.display()
             )
         })?;
@@ -179,7 +179,7 @@ fn systemd_exec_start() -> Option<String> {
     if !out.status.success() {
         return None;
     }
-    crate::discover::exec_start_from_systemctl_show(&String::from_utf8_lossy(&out.stdout))
+    crate::docker::discover::exec_start_from_systemctl_show(&String::from_utf8_lossy(&out.stdout))
 }
 
 fn words(line: &str) -> Vec<&str> {

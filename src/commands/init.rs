@@ -72,7 +72,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
         }
     };
 
-    let (san_args, discovered) = names::expand(&args.sans, crate::localnames::local_names);
+    let (san_args, discovered) = names::expand(&args.sans, crate::docker::localnames::local_names);
     let mut user_sans: Vec<San> = san_args.iter().map(|arg| arg.san.clone()).collect();
     if dind {
         // The name compose gives the dind service, which its clients dial (tcp://docker:2376).

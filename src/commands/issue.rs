@@ -77,7 +77,7 @@ pub fn server(args: &IssueServerArgs, env: &Env, now: OffsetDateTime) -> Result<
                 .collect::<Result<Vec<_>>>()?
         }
         (None, Some(name)) => {
-            let (names, added) = names::expand(&args.sans, crate::localnames::local_names);
+            let (names, added) = names::expand(&args.sans, crate::docker::localnames::local_names);
             if !added.is_empty() {
                 let added: Vec<String> = added.iter().map(ToString::to_string).collect();
                 notes.push(format!("--san auto added {}", added.join(", ")));

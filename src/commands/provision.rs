@@ -1035,7 +1035,10 @@ fn write_context(
                 .join("meta.json")
         })
         .and_then(|meta| std::fs::read_to_string(meta).ok());
-    let force = match existing.as_deref().map(crate::discover::context_host) {
+    let force = match existing
+        .as_deref()
+        .map(crate::docker::discover::context_host)
+    {
         None => false,
         Some(Some(host)) if host == url => true,
         Some(_) => {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::commands::daemon_config;
-use crate::discover;
+use crate::docker::discover;
 use crate::docker::{Layout, TlsFiles};
 use crate::net::ssh::quote;
 
