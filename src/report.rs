@@ -464,7 +464,7 @@ pub fn print_issue(report: &IssueReport, json: bool) -> anyhow::Result<()> {
 pub struct ListEntry {
     /// The record.
     #[serde(flatten)]
-    pub record: crate::inventory::Record,
+    pub record: crate::store::inventory::Record,
     /// Whole days until it expires (negative once expired).
     pub days_left: i64,
 }
@@ -640,7 +640,7 @@ pub struct RotateReport {
     /// `status`, `begin`, `reissue` or `finish`.
     pub step: String,
     /// The phase after this run.
-    pub phase: Option<crate::home::Phase>,
+    pub phase: Option<crate::store::home::Phase>,
     /// The old CA's serial.
     pub old_serial: Option<String>,
     /// The new CA's serial.

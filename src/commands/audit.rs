@@ -13,8 +13,8 @@ use crate::cli::AuditArgs;
 use crate::docker::discover::{self, Target};
 use crate::env::Env;
 use crate::finding::{Finding, Severity};
-use crate::home::Home;
 use crate::report::{AuditReport, AuditSummary, AuditTarget};
+use crate::store::home::Home;
 use crate::x509::audit::{self, CertsIn, ChainIn, KeyIn, KeyState, Options, Purpose};
 use crate::x509::load;
 
@@ -124,7 +124,8 @@ fn made_by_dockcert(env: &Env) -> Vec<PathBuf> {
     };
     let mut dirs = vec![home.root().to_path_buf()];
     if let Ok(text) = std::fs::read_to_string(home.inventory_path())
-        && let Ok(inventory) = crate::inventory::Inventory::from_json(&text, &home.inventory_path())
+        && let Ok(inventory) =
+            crate::store::inventory::Inventory::from_json(&text, &home.inventory_path())
     {
         for record in &inventory.certificates {
             dirs.extend(record.locations.iter().map(|l| l.dir.clone()));

@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 use crate::cli::DaemonConfigArgs;
 use crate::docker::{Layout, TlsFiles};
 use crate::env::Env;
-use crate::home::Home;
 use crate::report::DaemonConfigReport;
+use crate::store::home::Home;
 use crate::store::{self, Plan};
 
 /// Docker's upstream unit (docker-ce). Debian's and Ubuntu's docker.io differ

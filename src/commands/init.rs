@@ -9,11 +9,11 @@ use time::OffsetDateTime;
 use crate::cli::{InitArgs, InitLayout};
 use crate::docker::{self, Layout};
 use crate::env::Env;
-use crate::home::Home;
-use crate::inventory::{Location, Record};
 use crate::pki::names::{self, San};
 use crate::pki::{self, CertSpec, MAX_DAYS, Role, Serial, Validity};
 use crate::report::{CertEntry, Conversion, EnvVar, FileEntry, InitReport};
+use crate::store::home::Home;
+use crate::store::inventory::{Location, Record};
 use crate::store::{self, CERT_MODE, KEY_MODE};
 
 /// Which PEM of the set a file holds.

@@ -9,11 +9,11 @@ use time::OffsetDateTime;
 use crate::cli::{IssueClientArgs, IssueCommon, IssueServerArgs};
 use crate::docker::Layout;
 use crate::env::Env;
-use crate::home::Home;
-use crate::inventory::{Inventory, Location, Record};
 use crate::pki::names::{self, San};
 use crate::pki::{Ca, CertSpec, Issued, KeyType, MAX_DAYS, Role, Serial, Validity};
 use crate::report::{CertEntry, FileEntry, IssueReport};
+use crate::store::home::Home;
+use crate::store::inventory::{Inventory, Location, Record};
 use crate::store::{self, CERT_MODE, KEY_MODE};
 
 /// Validity of an issued certificate when --days is not given.

@@ -5,8 +5,8 @@ use time::OffsetDateTime;
 
 use crate::cli::ListArgs;
 use crate::env::Env;
-use crate::home::Home;
 use crate::report::{ListEntry, ListReport};
+use crate::store::home::Home;
 
 /// Runs `list`.
 pub fn run(args: &ListArgs, env: &Env, now: OffsetDateTime) -> Result<ListReport> {

@@ -24,13 +24,13 @@ use crate::docker::host::{
 };
 use crate::docker::{self, Layout, TcpHost, TlsFiles};
 use crate::env::Env;
-use crate::home::Home;
-use crate::inventory::{Location, Record};
 use crate::net::ssh::{self, Connection, Destination, SshOptions};
 use crate::pki::names::{self, San};
 use crate::pki::{Issued, Role};
 use crate::report::provision::{HostOutcome, HostPlan, ProvisionReport};
 use crate::store;
+use crate::store::home::Home;
+use crate::store::inventory::{Location, Record};
 use crate::verify::{self, Loaded, Material};
 use crate::x509::load;
 

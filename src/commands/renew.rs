@@ -10,11 +10,11 @@ use crate::cli::RenewArgs;
 use crate::commands::issue::{LeafJob, sign_all};
 use crate::docker::Layout;
 use crate::env::Env;
-use crate::home::Home;
-use crate::inventory::{Inventory, Record};
 use crate::pki::names;
 use crate::pki::{CLOCK_SKEW_ALLOWANCE, Ca, Issued, KeyType, Role};
 use crate::report::{RenewReport, Renewed};
+use crate::store::home::Home;
+use crate::store::inventory::{Inventory, Record};
 use crate::store::{self, Plan};
 
 /// Runs `renew`.

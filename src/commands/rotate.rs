@@ -15,10 +15,10 @@ use crate::cli::RotateArgs;
 use crate::commands::renew::{add_for_layout, reissue};
 use crate::docker::Layout;
 use crate::env::Env;
-use crate::home::{Home, Phase, Rotation};
-use crate::inventory::{Inventory, Location, Record};
 use crate::pki::{self, CertSpec, MAX_DAYS, Role, Validity};
 use crate::report::RotateReport;
+use crate::store::home::{Home, Phase, Rotation};
+use crate::store::inventory::{Inventory, Location, Record};
 use crate::store::{self, CERT_MODE, KEY_MODE};
 use crate::x509::certinfo::CertSummary;
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use dockcert::inventory::Inventory;
+use dockcert::store::inventory::Inventory;
 
 use crate::helpers::{Sandbox, assert_success, snapshot, stderr};
 

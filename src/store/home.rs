@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use zeroize::Zeroizing;
 
-use crate::inventory::Inventory;
 use crate::pki::Ca;
+use crate::store::inventory::Inventory;
 
 /// dockcert's home directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
