@@ -4,19 +4,16 @@
 //! command modules.
 
 pub mod bounded;
-pub mod chain_recorder;
 pub mod cli;
 pub mod commands;
 pub mod docker;
 pub mod engine;
 pub mod env;
 pub mod finding;
-pub mod http;
 pub mod net;
 pub mod pki;
 pub mod report;
 pub mod store;
-pub mod verify;
 pub mod x509;
 
 use std::process::ExitCode;

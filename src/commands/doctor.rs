@@ -54,7 +54,7 @@ pub fn run(args: &DoctorArgs, env: &Env, now: OffsetDateTime) -> Result<DoctorRe
 
     let mut environment = match &resolved[0].1 {
         Ok(cli) => crate::commands::verify::env_warnings_for(cli, env),
-        Err(_) => crate::verify::env_warnings(env),
+        Err(_) => crate::net::verify::env_warnings(env),
     };
     environment.extend(endpoint::env_pitfalls(env));
 

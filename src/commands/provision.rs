@@ -25,13 +25,13 @@ use crate::docker::host::{
 use crate::docker::{self, Layout, TcpHost, TlsFiles};
 use crate::env::Env;
 use crate::net::ssh::{self, Connection, Destination, SshOptions};
+use crate::net::verify::{self, Loaded, Material};
 use crate::pki::names::{self, San};
 use crate::pki::{Issued, Role};
 use crate::report::provision::{HostOutcome, HostPlan, ProvisionReport};
 use crate::store;
 use crate::store::home::Home;
 use crate::store::inventory::{Location, Record};
-use crate::verify::{self, Loaded, Material};
 use crate::x509::load;
 
 /// The inventory's layout name for files installed on a remote host.

@@ -16,8 +16,8 @@ use crate::docker::endpoint::{self, CliFlags, Client, Endpoint, Origin, Refusal,
 use crate::docker::{self, TlsFiles};
 use crate::env::Env;
 use crate::finding::Finding;
+use crate::net::verify::{self, Loaded};
 use crate::report::VerifyReport;
-use crate::verify::{self, Loaded};
 use crate::x509::load::{self, LoadError};
 
 /// Runs `verify`.

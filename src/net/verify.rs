@@ -14,13 +14,13 @@ use rustls::sign::CertifiedKey;
 use rustls::{AlertDescription, CertificateError, ClientConfig};
 use time::OffsetDateTime;
 
-use crate::chain_recorder::{Observed, Recorder, RecordingClientCert, ServerVerdict};
 use crate::docker::{TcpHost, TlsFiles};
 use crate::engine::{Engine, Session};
 use crate::env::Env;
 use crate::finding::{Finding, Severity};
-use crate::http;
+use crate::net::chain_recorder::{Observed, Recorder, RecordingClientCert, ServerVerdict};
 use crate::net::docker_verifier::{self, DockerServerVerifier};
+use crate::net::http;
 use crate::net::not_tls;
 use crate::net::other_clients;
 use crate::net::rsa_legacy;
