@@ -1,7 +1,9 @@
 //! dockcert: secure a Docker daemon's remote API with mutual TLS.
 //!
 //! `main.rs` parses the command line and prints the one error line; [`run`] dispatches to the
-//! command modules.
+//! command modules. Data flows down: `commands` use the domains (`pki`, `x509`, `docker`, `store`,
+//! `net`, `report`), and every layer may use the ground floor (`env`, `bounded`, `finding`,
+//! `engine`), which uses nothing above it.
 
 pub mod bounded;
 pub mod cli;

@@ -1,4 +1,6 @@
-//! Everything dockcert prints on stdout: human text and `--json`.
+//! Everything dockcert prints on stdout: human text and `--json`. One file per command family
+//! (certificates, verify, audit and inspect, Docker's configuration, doctor, provision); this
+//! module keeps what they share (stdout, notices, shell quoting) and re-exports their reports.
 
 mod audit;
 mod certificates;
