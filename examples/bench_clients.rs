@@ -9,7 +9,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use dockcert::names::San;
+use dockcert::pki::names::San;
 use dockcert::pki::{self, CertSpec, KeyType, Role, Serial, Validity};
 
 fn write(path: &Path, text: &str, mode: u32) -> Result<()> {

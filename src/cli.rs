@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::names::{self, SanSpec};
 use crate::pki::KeyType;
+use crate::pki::names::{self, SanSpec};
 
 /// Secure a Docker daemon's remote API with mutual TLS: certificates made right, in one command.
 #[derive(Debug, Parser)]
@@ -238,8 +238,8 @@ pub struct HomeArgs {
 
 impl HomeArgs {
     /// Where the CA key's passphrase comes from.
-    pub fn passphrase(&self) -> crate::passphrase::Source {
-        crate::passphrase::Source {
+    pub fn passphrase(&self) -> crate::pki::passphrase::Source {
+        crate::pki::passphrase::Source {
             file: self.passphrase_file.clone(),
         }
     }
@@ -655,11 +655,11 @@ pub enum PurposeArg {
     Client,
 }
 
-impl From<PurposeArg> for crate::audit::Purpose {
+impl From<PurposeArg> for crate::x509::audit::Purpose {
     fn from(arg: PurposeArg) -> Self {
         match arg {
-            PurposeArg::Server => crate::audit::Purpose::Server,
-            PurposeArg::Client => crate::audit::Purpose::Client,
+            PurposeArg::Server => crate::x509::audit::Purpose::Server,
+            PurposeArg::Client => crate::x509::audit::Purpose::Client,
         }
     }
 }

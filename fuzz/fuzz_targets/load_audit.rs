@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use dockcert::audit::{self, CertsIn, ChainIn, Options, Purpose};
-use dockcert::{inspect, load};
+use dockcert::x509::audit::{self, CertsIn, ChainIn, Options, Purpose};
+use dockcert::x509::{inspect, load};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

@@ -9,14 +9,14 @@ use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::Env;
-use crate::audit::{self, CertsIn, ChainIn, KeyIn, KeyState, Options, Purpose};
 use crate::cli::AuditArgs;
-use crate::discover::{self, Target};
+use crate::docker::discover::{self, Target};
+use crate::env::Env;
 use crate::finding::{Finding, Severity};
-use crate::home::Home;
-use crate::load;
 use crate::report::{AuditReport, AuditSummary, AuditTarget};
+use crate::store::home::Home;
+use crate::x509::audit::{self, CertsIn, ChainIn, KeyIn, KeyState, Options, Purpose};
+use crate::x509::load;
 
 /// The version of the `--json` schema (README, "audit --json").
 pub const SCHEMA_VERSION: u32 = 1;
@@ -124,7 +124,8 @@ fn made_by_dockcert(env: &Env) -> Vec<PathBuf> {
     };
     let mut dirs = vec![home.root().to_path_buf()];
     if let Ok(text) = std::fs::read_to_string(home.inventory_path())
-        && let Ok(inventory) = crate::inventory::Inventory::from_json(&text, &home.inventory_path())
+        && let Ok(inventory) =
+            crate::store::inventory::Inventory::from_json(&text, &home.inventory_path())
     {
         for record in &inventory.certificates {
             dirs.extend(record.locations.iter().map(|l| l.dir.clone()));

@@ -4,15 +4,15 @@
 use anyhow::{Context as _, Result, anyhow, bail};
 use time::OffsetDateTime;
 
-use crate::Env;
-use crate::certinfo::CertSummary;
 use crate::cli::ContextCreateArgs;
 use crate::docker::{self, Layout};
-use crate::home::Home;
-use crate::inventory::Location;
-use crate::load;
+use crate::env::Env;
 use crate::report::ContextReport;
+use crate::store::home::Home;
+use crate::store::inventory::Location;
 use crate::store::{self, Plan};
+use crate::x509::certinfo::CertSummary;
+use crate::x509::load;
 
 /// Runs `context create`.
 pub fn create(args: &ContextCreateArgs, env: &Env, now: OffsetDateTime) -> Result<ContextReport> {
@@ -25,7 +25,7 @@ pub fn create(args: &ContextCreateArgs, env: &Env, now: OffsetDateTime) -> Resul
             docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
         })
         .ok_or_else(|| anyhow!("no certificate directory: give --cert-path DIR"))?;
-    let source = crate::absolute(&source)?;
+    let source = crate::env::absolute(&source)?;
     let files = Layout::Client.files_in(&source);
     // The copies must be usable: a context with a broken or encrypted key fails only later.
     let cert = load::read_certificates(&files.cert)?;
@@ -49,7 +49,7 @@ pub fn create(args: &ContextCreateArgs, env: &Env, now: OffsetDateTime) -> Resul
             .ok_or_else(|| {
                 anyhow!("cannot find the docker CLI's configuration directory; set DOCKER_CONFIG")
             })?;
-    let config_dir = crate::absolute(&config_dir)?;
+    let config_dir = crate::env::absolute(&config_dir)?;
     let id = docker::context_id(&args.name);
     let meta = config_dir
         .join("contexts")

@@ -8,11 +8,11 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::cli::DaemonConfigArgs;
 use crate::docker::{Layout, TlsFiles};
-use crate::home::Home;
+use crate::env::Env;
 use crate::report::DaemonConfigReport;
+use crate::store::home::Home;
 use crate::store::{self, Plan};
 
 /// Docker's upstream unit (docker-ce). Debian's and Ubuntu's docker.io differ
@@ -27,7 +27,7 @@ pub const DEFAULT_HOSTS: [&str; 2] = ["unix:///var/run/docker.sock", "tcp://0.0.
 pub fn run(args: &DaemonConfigArgs, env: &Env, now: OffsetDateTime) -> Result<DaemonConfigReport> {
     let home = Home::resolve(args.home.as_deref(), env.dockcert_home.as_deref())?;
     let daemon_dir =
-        crate::absolute(&args.daemon_dir.clone().unwrap_or_else(|| home.daemon_dir()))?;
+        crate::env::absolute(&args.daemon_dir.clone().unwrap_or_else(|| home.daemon_dir()))?;
     let files = Layout::Daemon.files_in(&daemon_dir);
     for file in [&files.ca, &files.cert, &files.key] {
         if !file.is_file() {
@@ -45,7 +45,7 @@ pub fn run(args: &DaemonConfigArgs, env: &Env, now: OffsetDateTime) -> Result<Da
     for host in &hosts {
         check_host(host)?;
     }
-    let config_path = crate::absolute(&args.config)?;
+    let config_path = crate::env::absolute(&args.config)?;
     let existing = read_config(&config_path)?;
     let (merged, changes) = merge(existing.clone(), &files, &hosts);
     let text = to_json(&merged)?;
@@ -54,12 +54,12 @@ pub fn run(args: &DaemonConfigArgs, env: &Env, now: OffsetDateTime) -> Result<Da
     let exec_start = if args.systemd {
         // Where systemd does not answer (image builds, chroots): the unit files on disk, never a
         // guessed stock line (Debian's unit runs /usr/sbin/dockerd … $DOCKER_OPTS).
-        let files = crate::discover::local_unit_files(&args.unit_root);
-        let unit = crate::discover::exec_start_from_unit_files(&files).ok_or_else(|| {
+        let files = crate::docker::discover::local_unit_files(&args.unit_root);
+        let unit = crate::docker::discover::exec_start_from_unit_files(&files).ok_or_else(|| {
             anyhow!(
                 "--systemd: found no docker.service with an ExecStart in {} under {}; without the \
                  unit's own command line a drop-in would start a different dockerd",
-                crate::discover::UNIT_DIRS.join(", "),
+                crate::docker::discover::UNIT_DIRS.join(", "),
                 args.unit_root.display()
             )
         })?;
@@ -179,7 +179,7 @@ fn systemd_exec_start() -> Option<String> {
     if !out.status.success() {
         return None;
     }
-    crate::discover::exec_start_from_systemctl_show(&String::from_utf8_lossy(&out.stdout))
+    crate::docker::discover::exec_start_from_systemctl_show(&String::from_utf8_lossy(&out.stdout))
 }
 
 fn words(line: &str) -> Vec<&str> {
@@ -189,7 +189,7 @@ fn words(line: &str) -> Vec<&str> {
 /// Whether a dockerd command line sets listening addresses.
 pub fn has_host_flag(line: &str) -> bool {
     let args: Vec<String> = words(line).into_iter().map(str::to_string).collect();
-    !crate::audit::command_line_hosts(&args).is_empty()
+    !crate::x509::audit::command_line_hosts(&args).is_empty()
 }
 
 /// The drop-in that clears ExecStart and restarts dockerd without -H, keeping its other flags

@@ -9,12 +9,12 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::cli::{AuditArgs, DoctorArgs, PurposeArg};
 use crate::docker::endpoint::{self, CliFlags, Client, Endpoint, Refusal, Tls, Transport};
+use crate::env::Env;
 use crate::finding::{Finding, Severity};
-use crate::load;
 use crate::report::{ClientView, DOCTOR_SCHEMA, DoctorReport, Verdict, VerdictState, VerifyReport};
+use crate::x509::load;
 
 /// Runs `doctor`.
 pub fn run(args: &DoctorArgs, env: &Env, now: OffsetDateTime) -> Result<DoctorReport> {
@@ -54,7 +54,7 @@ pub fn run(args: &DoctorArgs, env: &Env, now: OffsetDateTime) -> Result<DoctorRe
 
     let mut environment = match &resolved[0].1 {
         Ok(cli) => crate::commands::verify::env_warnings_for(cli, env),
-        Err(_) => crate::verify::env_warnings(env),
+        Err(_) => crate::net::verify::env_warnings(env),
     };
     environment.extend(endpoint::env_pitfalls(env));
 

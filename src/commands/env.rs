@@ -3,9 +3,9 @@
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::Env;
 use crate::cli::{EnvArgs, Shell};
 use crate::docker::{self, Layout};
+use crate::env::Env;
 
 const VARS: [&str; 3] = ["DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"];
 
@@ -32,7 +32,7 @@ pub fn run(args: &EnvArgs, env: &Env) -> Result<String> {
             docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
         })
         .ok_or_else(|| anyhow!("no certificate directory: give --cert-path DIR"))?;
-    let dir = crate::absolute(&dir)?;
+    let dir = crate::env::absolute(&dir)?;
     let files = Layout::Client.files_in(&dir);
     for file in [&files.ca, &files.cert, &files.key] {
         if !file.is_file() {

@@ -5,16 +5,16 @@ use anyhow::{Context, Result, anyhow, bail};
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::Env;
-use crate::certinfo::CertSummary;
 use crate::cli::ImportArgs;
-use crate::home::Home;
-use crate::inventory::{Location, Record};
-use crate::keycrypt;
-use crate::load::{self, LoadError};
+use crate::env::Env;
 use crate::pki::Ca;
+use crate::pki::keycrypt;
 use crate::report::ImportReport;
+use crate::store::home::Home;
+use crate::store::inventory::{Location, Record};
 use crate::store::{self, CERT_MODE, KEY_MODE};
+use crate::x509::certinfo::CertSummary;
+use crate::x509::load::{self, LoadError};
 
 /// Runs `import-ca`.
 pub fn run(args: &ImportArgs, env: &Env, now: OffsetDateTime) -> Result<ImportReport> {
@@ -67,7 +67,7 @@ pub fn run(args: &ImportArgs, env: &Env, now: OffsetDateTime) -> Result<ImportRe
     let _lock = home.lock()?;
     if home
         .read_rotation()?
-        .is_some_and(|r| r.phase != crate::home::Phase::Finished)
+        .is_some_and(|r| r.phase != crate::store::home::Phase::Finished)
     {
         bail!(
             "a CA rotation is in progress in {}; finish it before importing a CA",

@@ -6,14 +6,14 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::cli::{InitArgs, InitLayout};
 use crate::docker::{self, Layout};
-use crate::home::Home;
-use crate::inventory::{Location, Record};
-use crate::names::{self, San};
+use crate::env::Env;
+use crate::pki::names::{self, San};
 use crate::pki::{self, CertSpec, MAX_DAYS, Role, Serial, Validity};
 use crate::report::{CertEntry, Conversion, EnvVar, FileEntry, InitReport};
+use crate::store::home::Home;
+use crate::store::inventory::{Location, Record};
 use crate::store::{self, CERT_MODE, KEY_MODE};
 
 /// Which PEM of the set a file holds.
@@ -39,7 +39,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
         (Some(certdir), true) => {
             // docker:dind's DOCKER_TLS_CERTDIR. No ca/key.pem: with one, the entrypoint regenerates
             // every certificate at each start; without it, it uses server/ as it is.
-            let certdir = crate::absolute(certdir)?;
+            let certdir = crate::env::absolute(certdir)?;
             let ca_copy = certdir.join("ca").join("cert.pem");
             (
                 certdir.join("server"),
@@ -49,8 +49,9 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
             )
         }
         _ => {
-            let daemon_dir =
-                crate::absolute(&args.daemon_dir.clone().unwrap_or_else(|| home.daemon_dir()))?;
+            let daemon_dir = crate::env::absolute(
+                &args.daemon_dir.clone().unwrap_or_else(|| home.daemon_dir()),
+            )?;
             let client_dir = match &args.client_dir {
                 Some(dir) => dir.clone(),
                 None => docker::client_cert_dir(
@@ -65,13 +66,13 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
             (
                 daemon_dir,
                 Layout::Daemon,
-                crate::absolute(&client_dir)?,
+                crate::env::absolute(&client_dir)?,
                 None,
             )
         }
     };
 
-    let (san_args, discovered) = names::expand(&args.sans, crate::localnames::local_names);
+    let (san_args, discovered) = names::expand(&args.sans, crate::docker::localnames::local_names);
     let mut user_sans: Vec<San> = san_args.iter().map(|arg| arg.san.clone()).collect();
     if dind {
         // The name compose gives the dind service, which its clients dial (tcp://docker:2376).
@@ -144,7 +145,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     // Refuse before the slow part (RSA key generation); apply() checks again just before writing.
     store::check_targets(&targets, args.force)?;
     let passphrase = if args.encrypt_ca_key {
-        let source = crate::passphrase::Source {
+        let source = crate::pki::passphrase::Source {
             file: args.passphrase_file.clone(),
         };
         Some(source.get("to encrypt the new CA key", true)?)
@@ -189,7 +190,10 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     let ca_key_pem = match &passphrase {
         Some(secret) => {
             let der = pem::parse(ca_issued.key_pem.as_bytes())?.into_contents();
-            zeroize::Zeroizing::new(crate::keycrypt::encrypt_pkcs8(&der, secret.as_bytes())?)
+            zeroize::Zeroizing::new(crate::pki::keycrypt::encrypt_pkcs8(
+                &der,
+                secret.as_bytes(),
+            )?)
         }
         None => ca_issued.key_pem.clone(),
     };

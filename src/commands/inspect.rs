@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use time::OffsetDateTime;
 
 use crate::cli::InspectArgs;
-use crate::inspect::{self, Inspection};
-use crate::load::{self, LoadError};
+use crate::x509::inspect::{self, Inspection};
+use crate::x509::load::{self, LoadError};
 
 /// The most certificate files looked at when matching a key to its certificate.
 const MAX_NEIGHBOURS: usize = 256;
@@ -46,7 +46,7 @@ pub fn run(args: &InspectArgs, now: OffsetDateTime) -> Result<Inspection> {
                                 .certs
                                 .first()
                                 .and_then(|der| {
-                                    crate::certinfo::CertSummary::from_der(der.as_ref())
+                                    crate::x509::certinfo::CertSummary::from_der(der.as_ref())
                                 })
                                 .filter(|s| load::same_public_key(&s.spki, &info.spki))
                                 .map(|_| {
@@ -155,7 +155,7 @@ fn matching_certificates(key_path: &Path, spki: &[u8]) -> Vec<String> {
         .filter(|path| {
             load::read_certificates(path).is_ok_and(|file| {
                 file.certs.first().is_some_and(|der| {
-                    crate::certinfo::CertSummary::from_der(der.as_ref())
+                    crate::x509::certinfo::CertSummary::from_der(der.as_ref())
                         .is_some_and(|s| load::same_public_key(&s.spki, spki))
                 })
             })

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::cli::{IssueClientArgs, IssueCommon, IssueServerArgs};
 use crate::docker::Layout;
-use crate::home::Home;
-use crate::inventory::{Inventory, Location, Record};
-use crate::names::{self, San};
+use crate::env::Env;
+use crate::pki::names::{self, San};
 use crate::pki::{Ca, CertSpec, Issued, KeyType, MAX_DAYS, Role, Serial, Validity};
 use crate::report::{CertEntry, FileEntry, IssueReport};
+use crate::store::home::Home;
+use crate::store::inventory::{Inventory, Location, Record};
 use crate::store::{self, CERT_MODE, KEY_MODE};
 
 /// Validity of an issued certificate when --days is not given.
@@ -50,7 +50,7 @@ impl LeafJob {
 pub fn client(args: &IssueClientArgs, env: &Env, now: OffsetDateTime) -> Result<IssueReport> {
     let name = checked_name(&args.name)?;
     let home = home(&args.common, env)?;
-    let dir = crate::absolute(&args.out.clone().unwrap_or_else(|| home.client_dir(&name)))?;
+    let dir = crate::env::absolute(&args.out.clone().unwrap_or_else(|| home.client_dir(&name)))?;
     let job = LeafJob {
         role: Role::Client,
         name,
@@ -77,7 +77,7 @@ pub fn server(args: &IssueServerArgs, env: &Env, now: OffsetDateTime) -> Result<
                 .collect::<Result<Vec<_>>>()?
         }
         (None, Some(name)) => {
-            let (names, added) = names::expand(&args.sans, crate::localnames::local_names);
+            let (names, added) = names::expand(&args.sans, crate::docker::localnames::local_names);
             if !added.is_empty() {
                 let added: Vec<String> = added.iter().map(ToString::to_string).collect();
                 notes.push(format!("--san auto added {}", added.join(", ")));
@@ -128,7 +128,7 @@ fn server_job(
         role: Role::Server,
         name,
         sans,
-        dir: crate::absolute(&dir)?,
+        dir: crate::env::absolute(&dir)?,
         key_type: common.key_type,
         days: DEFAULT_DAYS,
     })

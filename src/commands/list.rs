@@ -3,10 +3,10 @@
 use anyhow::Result;
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::cli::ListArgs;
-use crate::home::Home;
+use crate::env::Env;
 use crate::report::{ListEntry, ListReport};
+use crate::store::home::Home;
 
 /// Runs `list`.
 pub fn run(args: &ListArgs, env: &Env, now: OffsetDateTime) -> Result<ListReport> {

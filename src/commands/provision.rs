@@ -17,22 +17,22 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, anyhow, bail};
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::cli::{ContextCreateArgs, HomeArgs, ProvisionArgs};
 use crate::commands::issue::{DEFAULT_DAYS, LeafJob, sign_all};
 use crate::docker::host::{
     self, Changes, Discovery, InitSystem, Provisioned, ProvisionedHosts, RemoteFile,
 };
 use crate::docker::{self, Layout, TcpHost, TlsFiles};
-use crate::home::Home;
-use crate::inventory::{Location, Record};
-use crate::load;
-use crate::names::{self, San};
+use crate::env::Env;
 use crate::net::ssh::{self, Connection, Destination, SshOptions};
+use crate::net::verify::{self, Loaded, Material};
+use crate::pki::names::{self, San};
 use crate::pki::{Issued, Role};
 use crate::report::provision::{HostOutcome, HostPlan, ProvisionReport};
 use crate::store;
-use crate::verify::{self, Loaded, Material};
+use crate::store::home::Home;
+use crate::store::inventory::{Location, Record};
+use crate::x509::load;
 
 /// The inventory's layout name for files installed on a remote host.
 pub const SSH_LAYOUT: &str = "ssh";
@@ -241,7 +241,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
             docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
         })
         .ok_or_else(|| anyhow!("no client directory for the check: give --cert-path DIR"))?;
-    let client_dir = crate::absolute(&client_dir)?;
+    let client_dir = crate::env::absolute(&client_dir)?;
     // The client files are checked before any host is touched: without them, no check can pass.
     let material = if args.dry_run {
         None
@@ -258,7 +258,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
         config_file: args
             .ssh_config
             .clone()
-            .map(|f| crate::absolute(&f))
+            .map(|f| crate::env::absolute(&f))
             .transpose()?,
         connect_timeout: 10,
     };
@@ -984,7 +984,7 @@ fn record(
             ssh_config: args
                 .ssh_config
                 .clone()
-                .map(|f| crate::absolute(&f))
+                .map(|f| crate::env::absolute(&f))
                 .transpose()?,
             serial: cert.spec.serial.hex(),
         });
@@ -1035,7 +1035,10 @@ fn write_context(
                 .join("meta.json")
         })
         .and_then(|meta| std::fs::read_to_string(meta).ok());
-    let force = match existing.as_deref().map(crate::discover::context_host) {
+    let force = match existing
+        .as_deref()
+        .map(crate::docker::discover::context_host)
+    {
         None => false,
         Some(Some(host)) if host == url => true,
         Some(_) => {

@@ -6,15 +6,15 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow, bail};
 use time::{Duration, OffsetDateTime};
 
-use crate::Env;
 use crate::cli::RenewArgs;
 use crate::commands::issue::{LeafJob, sign_all};
 use crate::docker::Layout;
-use crate::home::Home;
-use crate::inventory::{Inventory, Record};
-use crate::names;
+use crate::env::Env;
+use crate::pki::names;
 use crate::pki::{CLOCK_SKEW_ALLOWANCE, Ca, Issued, KeyType, Role};
 use crate::report::{RenewReport, Renewed};
+use crate::store::home::Home;
+use crate::store::inventory::{Inventory, Record};
 use crate::store::{self, Plan};
 
 /// Runs `renew`.

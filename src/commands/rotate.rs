@@ -11,16 +11,16 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 
-use crate::Env;
-use crate::certinfo::CertSummary;
 use crate::cli::RotateArgs;
 use crate::commands::renew::{add_for_layout, reissue};
 use crate::docker::Layout;
-use crate::home::{Home, Phase, Rotation};
-use crate::inventory::{Inventory, Location, Record};
+use crate::env::Env;
 use crate::pki::{self, CertSpec, MAX_DAYS, Role, Validity};
 use crate::report::RotateReport;
+use crate::store::home::{Home, Phase, Rotation};
+use crate::store::inventory::{Inventory, Location, Record};
 use crate::store::{self, CERT_MODE, KEY_MODE};
+use crate::x509::certinfo::CertSummary;
 
 /// Runs `rotate-ca`.
 pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateReport> {
@@ -169,7 +169,10 @@ fn begin(
             .passphrase()
             .get("to encrypt the new CA key", true)?;
         let der = pem::parse(new_ca.key_pem.as_bytes())?.into_contents();
-        zeroize::Zeroizing::new(crate::keycrypt::encrypt_pkcs8(&der, secret.as_bytes())?)
+        zeroize::Zeroizing::new(crate::pki::keycrypt::encrypt_pkcs8(
+            &der,
+            secret.as_bytes(),
+        )?)
     } else {
         new_ca.key_pem.clone()
     };

@@ -11,14 +11,14 @@ use std::time::Duration;
 use anyhow::{Result, anyhow, bail};
 use time::OffsetDateTime;
 
-use crate::Env;
 use crate::cli::VerifyArgs;
 use crate::docker::endpoint::{self, CliFlags, Client, Endpoint, Origin, Refusal, Sourced, Tls};
 use crate::docker::{self, TlsFiles};
+use crate::env::Env;
 use crate::finding::Finding;
-use crate::load::{self, LoadError};
+use crate::net::verify::{self, Loaded};
 use crate::report::VerifyReport;
-use crate::verify::{self, Loaded};
+use crate::x509::load::{self, LoadError};
 
 /// Runs `verify`.
 pub fn run(args: &VerifyArgs, env: &Env, now: OffsetDateTime) -> Result<VerifyReport> {
@@ -321,9 +321,9 @@ pub fn check_endpoint(
     }
     let host = docker::parse_tcp_host(&endpoint.host.value).map_err(|err| anyhow!(err))?;
     let files = TlsFiles {
-        ca: crate::absolute(&report.ca)?,
-        cert: crate::absolute(&report.cert)?,
-        key: crate::absolute(&report.key)?,
+        ca: crate::env::absolute(&report.ca)?,
+        cert: crate::env::absolute(&report.cert)?,
+        key: crate::env::absolute(&report.key)?,
     };
     let loaded = Loaded {
         ca: local(load::read_certificates(&files.ca))?,

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde::ser::SerializeStruct;
 
-use crate::Env;
+use crate::env::Env;
 
 /// The local socket both clients use when nothing else is configured (Linux).
 pub const DEFAULT_UNIX_SOCKET: &str = "unix:///var/run/docker.sock";

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::commands::daemon_config;
-use crate::discover;
+use crate::docker::discover;
 use crate::docker::{Layout, TlsFiles};
 use crate::net::ssh::quote;
 
@@ -495,7 +495,7 @@ pub fn plan_changes(found: &Discovery, tls_dir: &Path, port: u16) -> Result<Chan
 
 fn line_hosts(line: &str) -> Vec<String> {
     let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
-    crate::audit::command_line_hosts(&words)
+    crate::x509::audit::command_line_hosts(&words)
 }
 
 /// The value of the last `DOCKER_OPTS=` line of /etc/default/docker, unquoted.

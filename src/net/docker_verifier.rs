@@ -18,7 +18,7 @@ use rustls::{CertificateError, DigitallySignedStruct, Error, PeerMisbehaved, Sig
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::chain_recorder::{Recorder, ServerVerdict, record};
+use crate::net::chain_recorder::{Recorder, ServerVerdict, record};
 use crate::net::{other_clients, rsa_legacy};
 use crate::x509::goverify::{self as verdict, Purpose};
 

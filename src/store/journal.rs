@@ -325,7 +325,7 @@ impl fmt::Display for Recovery {
         let run = match (&self.command, self.pid, self.started) {
             (Some(command), Some(pid), Some(started)) => format!(
                 "'dockcert {command}' (pid {pid}, started {})",
-                crate::certinfo::rfc3339(started.replace_nanosecond(0).unwrap_or(started))
+                crate::x509::certinfo::rfc3339(started.replace_nanosecond(0).unwrap_or(started))
             ),
             _ => "a dockcert run".to_string(),
         };

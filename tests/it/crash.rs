@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use dockcert::inventory::Inventory;
+use dockcert::store::inventory::Inventory;
 
 use crate::helpers::{Sandbox, assert_success, snapshot, stderr};
 
@@ -207,11 +207,11 @@ pub fn check_invariant(sb: &Sandbox) -> Result<(), String> {
                     record.serial
                 ));
             }
-            let key_file = dockcert::load::read_private_key(&key)
+            let key_file = dockcert::x509::load::read_private_key(&key)
                 .map_err(|e| format!("{}: {e}", key.display()))?;
-            let info = dockcert::load::key_info(&key_file)
+            let info = dockcert::x509::load::key_info(&key_file)
                 .map_err(|e| format!("{}: {e}", key.display()))?;
-            if !dockcert::load::same_public_key(&info.spki, &summary.spki) {
+            if !dockcert::x509::load::same_public_key(&info.spki, &summary.spki) {
                 return Err(format!(
                     "{} does not match {}",
                     key.display(),
@@ -238,14 +238,14 @@ pub fn check_invariant(sb: &Sandbox) -> Result<(), String> {
     Ok(())
 }
 
-fn cert_summary(path: &Path) -> Result<dockcert::certinfo::CertSummary, String> {
-    let file =
-        dockcert::load::read_certificates(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn cert_summary(path: &Path) -> Result<dockcert::x509::certinfo::CertSummary, String> {
+    let file = dockcert::x509::load::read_certificates(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let der = file
         .certs
         .first()
         .ok_or_else(|| format!("{} holds no certificate", path.display()))?;
-    dockcert::certinfo::CertSummary::from_der(der.as_ref())
+    dockcert::x509::certinfo::CertSummary::from_der(der.as_ref())
         .ok_or_else(|| format!("{} does not parse", path.display()))
 }
 

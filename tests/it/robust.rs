@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use dockcert::audit::{self, CertsIn, ChainIn, KeyIn, KeyState, Options, Purpose};
-use dockcert::{inspect, load};
+use dockcert::x509::audit::{self, CertsIn, ChainIn, KeyIn, KeyState, Options, Purpose};
+use dockcert::x509::{inspect, load};
 use proptest::prelude::*;
 
 /// A certificate and key made once (rcgen), to mutate.

@@ -94,7 +94,7 @@ fn verify_against_a_real_dockerd() {
     );
     let fingerprint = |path: PathBuf| {
         let der = pem::parse(fs::read(path).unwrap()).unwrap().into_contents();
-        dockcert::certinfo::sha256_fingerprint(&der)
+        dockcert::x509::certinfo::sha256_fingerprint(&der)
     };
     let presented = fingerprint(sb.daemon_dir().join("server-cert.pem"));
     assert!(text.contains(&format!("sha256:  {presented}")), "{text}");
@@ -128,7 +128,7 @@ fn verify_against_a_real_dockerd() {
         let der = pem::parse(fs::read(dir.join("ca.pem")).unwrap())
             .unwrap()
             .into_contents();
-        dockcert::certinfo::CertSummary::from_der(&der)
+        dockcert::x509::certinfo::CertSummary::from_der(&der)
             .unwrap()
             .subject
     };

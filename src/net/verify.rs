@@ -12,21 +12,21 @@ use std::time::{Duration, Instant, SystemTime};
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::sign::CertifiedKey;
 use rustls::{AlertDescription, CertificateError, ClientConfig};
-use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::Env;
-use crate::certinfo::{CertSummary, rfc3339};
-use crate::chain_recorder::{Observed, Recorder, RecordingClientCert, ServerVerdict};
 use crate::docker::{TcpHost, TlsFiles};
+use crate::engine::{Engine, Session};
+use crate::env::Env;
 use crate::finding::{Finding, Severity};
-use crate::http;
-use crate::load::{self, CertFile, KeyFile, LoadError};
+use crate::net::chain_recorder::{Observed, Recorder, RecordingClientCert, ServerVerdict};
 use crate::net::docker_verifier::{self, DockerServerVerifier};
+use crate::net::http;
 use crate::net::not_tls;
 use crate::net::other_clients;
 use crate::net::rsa_legacy;
+use crate::x509::certinfo::{CertSummary, rfc3339};
 use crate::x509::goverify::{self as verdict, Purpose};
+use crate::x509::load::{self, CertFile, KeyFile, LoadError};
 
 /// The client's files, loaded (each may have failed to parse).
 pub struct Loaded {
@@ -435,30 +435,6 @@ pub fn client_config(
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_client_cert_resolver(Arc::new(resolver)))
-}
-
-/// The Docker engine, as `/version` describes it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Engine {
-    /// Engine version, e.g. `20.10.24+dfsg1`.
-    pub version: String,
-    /// API version.
-    pub api_version: String,
-    /// Oldest API version it accepts.
-    pub min_api_version: String,
-    /// Operating system.
-    pub os: String,
-    /// Architecture.
-    pub arch: String,
-}
-
-/// The TLS session.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Session {
-    /// e.g. `TLSv1.3`.
-    pub version: String,
-    /// e.g. `TLS13_AES_256_GCM_SHA384`.
-    pub cipher_suite: String,
 }
 
 /// What the live check found, beside its findings.

@@ -9,8 +9,8 @@ use x509_parser::prelude::{FromDer, GeneralName, ParsedExtension, X509Certificat
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
-use crate::certinfo::rfc3339;
-use crate::load::{Encoding, KeyFormat};
+use crate::x509::certinfo::rfc3339;
+use crate::x509::load::{Encoding, KeyFormat};
 
 /// Everything `inspect` prints about one file.
 #[derive(Debug, Serialize)]
@@ -174,7 +174,7 @@ pub fn cert_details(der: &[u8], now: OffsetDateTime) -> Option<CertDetails> {
         extended_key_usage: "absent".to_string(),
         subject_key_id: "absent".to_string(),
         authority_key_id: "absent".to_string(),
-        sha256: crate::certinfo::sha256_fingerprint(der),
+        sha256: crate::x509::certinfo::sha256_fingerprint(der),
     };
     for ext in cert.extensions() {
         match ext.parsed_extension() {
@@ -189,7 +189,7 @@ pub fn cert_details(der: &[u8], now: OffsetDateTime) -> Option<CertDetails> {
                 details.key_usage = critical(ext.critical, ku.to_string());
             }
             ParsedExtension::ExtendedKeyUsage(eku) => {
-                let names = crate::certinfo::eku_names(eku);
+                let names = crate::x509::certinfo::eku_names(eku);
                 details.extended_key_usage = critical(ext.critical, names.join(", "));
             }
             ParsedExtension::SubjectKeyIdentifier(ski) => {

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use zeroize::Zeroizing;
 
-use crate::inventory::Inventory;
 use crate::pki::Ca;
+use crate::store::inventory::Inventory;
 
 /// dockcert's home directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,7 +27,7 @@ impl Home {
                 })?,
         };
         Ok(Home {
-            root: crate::absolute(&root)?,
+            root: crate::env::absolute(&root)?,
         })
     }
 
@@ -141,7 +141,7 @@ impl Home {
 
     /// The CA kept in this home, ready to sign (its key decrypted with `passphrase` if it is
     /// stored encrypted).
-    pub fn read_ca(&self, passphrase: &crate::passphrase::Source) -> Result<Ca> {
+    pub fn read_ca(&self, passphrase: &crate::pki::passphrase::Source) -> Result<Ca> {
         let (cert_path, key_path) = (self.ca_cert(), self.ca_key());
         if !cert_path.exists() && !key_path.exists() {
             bail!(
@@ -156,16 +156,16 @@ impl Home {
             crate::bounded::read(&key_path)
                 .with_context(|| format!("failed to read {}", key_path.display()))?,
         );
-        let key = match crate::load::parse_private_key(&key_path, &bytes) {
+        let key = match crate::x509::load::parse_private_key(&key_path, &bytes) {
             Ok(key) => key,
-            Err(crate::load::LoadError::EncryptedKey { .. }) => {
+            Err(crate::x509::load::LoadError::EncryptedKey { .. }) => {
                 let secret = passphrase.get("to decrypt the CA key", false)?;
-                crate::keycrypt::decrypt_key_file(&key_path, &bytes, secret.as_bytes())?
+                crate::pki::keycrypt::decrypt_key_file(&key_path, &bytes, secret.as_bytes())?
             }
             Err(err) => return Err(err.into()),
         };
-        let der = crate::load::to_pkcs8(&key)?;
-        Ca::from_pem(&cert, &crate::keycrypt::pkcs8_pem(&der)).with_context(|| {
+        let der = crate::x509::load::to_pkcs8(&key)?;
+        Ca::from_pem(&cert, &crate::pki::keycrypt::pkcs8_pem(&der)).with_context(|| {
             format!(
                 "cannot use the CA in {} ({})",
                 self.root.join("ca").display(),

@@ -4,6 +4,10 @@
 //! and both are made by functions of their own ([`KeyType::generate`], [`Serial::random`]) so that the
 //! building itself can be tested with whatever a test passes in. Every certificate field is set
 //! explicitly: rcgen's defaults (validity 1975–4096, serial from the key hash) are never used.
+//!
+//! Beside the building: [`names`] parses the names a certificate is for (the SAN specs),
+//! [`keycrypt`] keeps the CA key encrypted at rest, and [`passphrase`] says where its passphrase
+//! comes from.
 
 use std::fmt;
 use std::str::FromStr;
@@ -17,7 +21,11 @@ use rcgen::{
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
-use crate::names::San;
+pub mod keycrypt;
+pub mod names;
+pub mod passphrase;
+
+use names::San;
 
 /// How far not-before is set in the past, so a peer whose clock lags a little still accepts the
 /// certificate the moment it is made.
@@ -288,9 +296,9 @@ impl Ca {
         use rcgen::PublicKeyData;
         let key = KeyPair::from_pem(key_pem).context("the CA key cannot be used")?;
         let der = pem::parse(cert_pem).context("the CA certificate is not PEM")?;
-        let summary = crate::certinfo::CertSummary::from_der(der.contents())
+        let summary = crate::x509::certinfo::CertSummary::from_der(der.contents())
             .ok_or_else(|| anyhow!("the CA certificate does not parse as X.509"))?;
-        if !crate::load::same_public_key(&key.subject_public_key_info(), &summary.spki) {
+        if !crate::x509::load::same_public_key(&key.subject_public_key_info(), &summary.spki) {
             return Err(anyhow!("the CA key does not belong to the CA certificate"));
         }
         let issuer = Issuer::from_ca_cert_pem(cert_pem, key).context("cannot sign with this CA")?;

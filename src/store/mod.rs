@@ -12,6 +12,9 @@
 //! transaction: its [`journal`] is on disk before the first final name changes, so that a run
 //! killed at any point is finished or undone by the next one that takes the home's lock. The
 //! module docs of [`journal`] give the protocol and the API for new commands.
+//!
+//! Beside it: [`home`] is dockcert's home (where the CA and the daemon's files live; its lock),
+//! and [`inventory`] is the record of what was issued there.
 
 use std::ffi::OsString;
 use std::fs::{self, DirBuilder, File, OpenOptions};
@@ -23,6 +26,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
+pub mod home;
+pub mod inventory;
 pub mod journal;
 
 use journal::Journal;

@@ -192,7 +192,7 @@ impl Inventory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::San;
+    use crate::pki::names::San;
     use crate::pki::{CertSpec, KeyType, Serial, Validity};
     use time::macros::datetime;
     use zeroize::Zeroizing;

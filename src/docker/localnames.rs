@@ -5,7 +5,7 @@
 use std::ffi::{CStr, CString};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::names::{self, San};
+use crate::pki::names::{self, San};
 
 /// The names found, in order: host name, fully qualified name, addresses.
 pub fn local_names() -> Vec<San> {

@@ -1,10 +1,15 @@
 //! Docker's conventions: the file names dockerd and the docker CLI expect, where the CLI looks for
-//! them, and the flags and environment that use them.
+//! them, and the flags and environment that use them. Beside them: [`endpoint`] resolves the
+//! daemon a client would reach, [`host`] plans the changes that make a remote dockerd serve
+//! mutual TLS, [`discover`] finds TLS files on disk, and [`localnames`] collects this machine's
+//! names as docker:dind does.
 
 use std::path::{Path, PathBuf};
 
+pub mod discover;
 pub mod endpoint;
 pub mod host;
+pub mod localnames;
 
 /// The port Docker's documentation uses for the TLS-protected daemon socket.
 pub const TLS_PORT: u16 = 2376;

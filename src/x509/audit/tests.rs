@@ -569,7 +569,7 @@ fn host_of_takes_urls_ports_and_brackets() {
 
 #[test]
 fn every_code_is_listed_once_and_documented() {
-    let readme = include_str!("../../README.md");
+    let readme = include_str!("../../../README.md");
     let mut seen = std::collections::HashSet::new();
     for (code, _) in CODES {
         assert!(seen.insert(*code), "{code} twice");

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::audit::Purpose;
+use crate::x509::audit::Purpose;
 
 /// Something to audit.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -17,7 +17,7 @@ use x509_parser::prelude::{FromDer, GeneralName, X509Certificate, X509Version};
 use x509_parser::public_key::PublicKey;
 
 use crate::finding::{Finding, Severity};
-use crate::load::LoadError;
+use crate::x509::load::LoadError;
 
 /// What the leaf certificate is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -1008,7 +1008,7 @@ fn eku_names(cert: &X509Certificate<'_>) -> String {
         return "none".to_string();
     };
     let eku = ext.value;
-    let names = crate::certinfo::eku_names(eku);
+    let names = crate::x509::certinfo::eku_names(eku);
     if names.is_empty() {
         "an empty list".to_string()
     } else {
@@ -1214,7 +1214,7 @@ fn lint_key_file(key: &KeyIn, leaf: &Node<'_>, out: &mut Vec<Finding>) {
     let label = display(&key.path);
     match &key.state {
         KeyState::Loaded { spki } => {
-            if crate::load::same_public_key(spki, leaf.cert.public_key().raw) {
+            if crate::x509::load::same_public_key(spki, leaf.cert.public_key().raw) {
                 out.push(Finding::ok(
                     "key-matches",
                     &label,

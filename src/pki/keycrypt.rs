@@ -124,13 +124,13 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Decrypts the encrypted private key in PEM `bytes` from `path` (either form) into a plain
-/// [`crate::load::KeyFile`].
+/// [`crate::x509::load::KeyFile`].
 pub fn decrypt_key_file(
     path: &std::path::Path,
     bytes: &[u8],
     passphrase: &[u8],
-) -> Result<crate::load::KeyFile> {
-    use crate::load::{Encoding, KeyFile, KeyFormat};
+) -> Result<crate::x509::load::KeyFile> {
+    use crate::x509::load::{Encoding, KeyFile, KeyFormat};
     use rustls_pki_types::{
         PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer,
     };
