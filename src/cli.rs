@@ -136,7 +136,7 @@ pub struct InitArgs {
     pub certdir: Option<PathBuf>,
 
     /// Where to write the client's ca.pem, cert.pem and key.pem [default: $DOCKER_CERT_PATH, else
-    /// ~/.docker].
+    /// $DOCKER_CONFIG, else ~/.docker: where the docker CLI looks].
     #[arg(long, value_name = "DIR")]
     pub client_dir: Option<PathBuf>,
 
@@ -491,7 +491,7 @@ pub struct ContextCreateArgs {
     #[arg(long, short = 'H', value_name = "URL")]
     pub host: String,
 
-    /// The client files to copy into the context [default: $DOCKER_CERT_PATH, else ~/.docker].
+    /// The client files to copy into the context [default: $DOCKER_CERT_PATH, else $DOCKER_CONFIG, else ~/.docker].
     #[arg(long, value_name = "DIR")]
     pub cert_path: Option<PathBuf>,
 
@@ -542,7 +542,7 @@ pub struct EnvArgs {
     #[arg(long, short = 'H', value_name = "URL")]
     pub host: Option<String>,
 
-    /// The client files' directory [default: $DOCKER_CERT_PATH, else ~/.docker].
+    /// The client files' directory [default: $DOCKER_CERT_PATH, else $DOCKER_CONFIG, else ~/.docker].
     #[arg(long, value_name = "DIR")]
     pub cert_path: Option<PathBuf>,
 
@@ -841,7 +841,7 @@ pub struct ProvisionArgs {
     #[arg(long, value_name = "DIR", default_value = "/etc/docker/tls")]
     pub tls_dir: PathBuf,
 
-    /// The client files for the check and the contexts [default: $DOCKER_CERT_PATH, else ~/.docker].
+    /// The client files for the check and the contexts [default: $DOCKER_CERT_PATH, else $DOCKER_CONFIG, else ~/.docker].
     #[arg(long, value_name = "DIR")]
     pub cert_path: Option<PathBuf>,
 

@@ -155,7 +155,7 @@ fn default_places(env: &Env) -> Vec<PathBuf> {
 }
 
 fn docker_client_dir(env: &Env) -> Option<PathBuf> {
-    crate::docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
+    crate::docker::client_cert_dir(env)
 }
 
 fn dedup_targets(targets: &mut Vec<Target>) {

@@ -21,9 +21,7 @@ pub fn create(args: &ContextCreateArgs, env: &Env, now: OffsetDateTime) -> Resul
     let source = args
         .cert_path
         .clone()
-        .or_else(|| {
-            docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
-        })
+        .or_else(|| docker::client_cert_dir(env))
         .ok_or_else(|| anyhow!("no certificate directory: give --cert-path DIR"))?;
     let source = crate::env::absolute(&source)?;
     let files = Layout::Client.files_in(&source);

@@ -28,9 +28,7 @@ pub fn run(args: &EnvArgs, env: &Env) -> Result<String> {
     let dir = args
         .cert_path
         .clone()
-        .or_else(|| {
-            docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
-        })
+        .or_else(|| docker::client_cert_dir(env))
         .ok_or_else(|| anyhow!("no certificate directory: give --cert-path DIR"))?;
     let dir = crate::env::absolute(&dir)?;
     let files = Layout::Client.files_in(&dir);

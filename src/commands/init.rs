@@ -54,11 +54,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
             )?;
             let client_dir = match &args.client_dir {
                 Some(dir) => dir.clone(),
-                None => docker::client_cert_dir(
-                    env.docker_cert_path.as_deref(),
-                    env.home_dir.as_deref(),
-                )
-                .context(
+                None => docker::client_cert_dir(env).context(
                     "cannot find the docker CLI's directory (no DOCKER_CERT_PATH and no home \
                          directory); pass --client-dir DIR",
                 )?,

@@ -237,9 +237,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
     let client_dir = args
         .cert_path
         .clone()
-        .or_else(|| {
-            docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
-        })
+        .or_else(|| docker::client_cert_dir(env))
         .ok_or_else(|| anyhow!("no client directory for the check: give --cert-path DIR"))?;
     let client_dir = crate::env::absolute(&client_dir)?;
     // The client files are checked before any host is touched: without them, no check can pass.
@@ -1146,10 +1144,9 @@ fn push_all(
     }
     // Without usable client files no push can be checked: every host keeps its files, and says so
     // (what was renewed here stays renewed).
-    let material =
-        docker::client_cert_dir(env.docker_cert_path.as_deref(), env.home_dir.as_deref())
-            .ok_or_else(|| anyhow!("no client directory for the check: set DOCKER_CERT_PATH"))
-            .and_then(|dir| client_material(&dir, now));
+    let material = docker::client_cert_dir(env)
+        .ok_or_else(|| anyhow!("no client directory for the check: set DOCKER_CERT_PATH"))
+        .and_then(|dir| client_material(&dir, now));
     let material = match material {
         Ok(material) => material,
         Err(err) => {

@@ -122,14 +122,13 @@ pub fn context_meta_json(name: &str, description: Option<&str>, host: &str) -> S
     .to_string()
 }
 
-/// Where the docker CLI reads its TLS files: `DOCKER_CERT_PATH`, else `~/.docker`.
-pub fn client_cert_dir(
-    docker_cert_path: Option<&Path>,
-    home_dir: Option<&Path>,
-) -> Option<PathBuf> {
-    docker_cert_path
-        .map(Path::to_path_buf)
-        .or_else(|| home_dir.map(|home| home.join(".docker")))
+/// Where the docker CLI reads its TLS files: `DOCKER_CERT_PATH`, else its configuration directory
+/// (`DOCKER_CONFIG`, else `~/.docker`), as docker/cli's `cli/flags/options.go` sets the default
+/// (`dockerCertPath = config.Dir()`).
+pub fn client_cert_dir(env: &crate::env::Env) -> Option<PathBuf> {
+    env.docker_cert_path
+        .clone()
+        .or_else(|| docker_config_dir(env.docker_config.as_deref(), env.home_dir.as_deref()))
 }
 
 /// The dockerd arguments that serve the API on TCP with mutual TLS using `files`.
@@ -270,15 +269,23 @@ mod tests {
     }
 
     #[test]
-    fn the_cli_directory_follows_docker_cert_path_then_home() {
-        let env = Some(Path::new("/certs"));
-        let home = Some(Path::new("/home/u"));
-        assert_eq!(client_cert_dir(env, home), Some(PathBuf::from("/certs")));
+    fn the_cli_directory_follows_docker_cert_path_then_docker_config_then_home() {
+        let mut env = crate::env::Env {
+            docker_cert_path: Some(PathBuf::from("/certs")),
+            docker_config: Some(PathBuf::from("/cfg")),
+            home_dir: Some(PathBuf::from("/home/u")),
+            ..Default::default()
+        };
+        assert_eq!(client_cert_dir(&env), Some(PathBuf::from("/certs")));
+        env.docker_cert_path = None;
+        assert_eq!(client_cert_dir(&env), Some(PathBuf::from("/cfg")));
+        env.docker_config = None;
         assert_eq!(
-            client_cert_dir(None, home),
+            client_cert_dir(&env),
             Some(PathBuf::from("/home/u/.docker"))
         );
-        assert_eq!(client_cert_dir(None, None), None);
+        env.home_dir = None;
+        assert_eq!(client_cert_dir(&env), None);
     }
 
     #[test]

@@ -326,7 +326,9 @@ fn a_symlinked_docker_directory_is_followed_when_it_is_safe() {
     fs::set_permissions(&dotfiles, fs::Permissions::from_mode(0o700)).unwrap();
     std::os::unix::fs::symlink(&dotfiles, sb.home().join(".docker")).unwrap();
     let mut cmd = sb.dockcert();
-    cmd.env_remove("DOCKER_CERT_PATH").arg("init");
+    cmd.env_remove("DOCKER_CERT_PATH")
+        .env_remove("DOCKER_CONFIG")
+        .arg("init");
     assert_success(&cmd.output().unwrap(), "init through a symlinked ~/.docker");
     assert_eq!(mode(&dotfiles.join("key.pem")), 0o400);
 
@@ -336,7 +338,9 @@ fn a_symlinked_docker_directory_is_followed_when_it_is_safe() {
     fs::set_permissions(&shared, fs::Permissions::from_mode(0o777)).unwrap();
     std::os::unix::fs::symlink(&shared, sb.home().join(".docker")).unwrap();
     let mut cmd = sb.dockcert();
-    cmd.env_remove("DOCKER_CERT_PATH").arg("init");
+    cmd.env_remove("DOCKER_CERT_PATH")
+        .env_remove("DOCKER_CONFIG")
+        .arg("init");
     let err = assert_one_line_error(&cmd.output().unwrap());
     assert!(err.contains("anyone can write"), "{err}");
     assert_eq!(fs::read_dir(&shared).unwrap().count(), 0);
@@ -344,6 +348,7 @@ fn a_symlinked_docker_directory_is_followed_when_it_is_safe() {
 
 #[test]
 fn client_files_go_to_docker_cert_path_else_home_dot_docker() {
+    // (DOCKER_CONFIG, between the two, is the_client_files_go_where_the_docker_cli_reads_them.)
     let sb = Sandbox::new();
     sb.init_ok(&[]);
     assert!(sb.cert_path().join("cert.pem").is_file());
@@ -351,7 +356,9 @@ fn client_files_go_to_docker_cert_path_else_home_dot_docker() {
 
     let sb = Sandbox::new();
     let mut cmd = sb.dockcert();
-    cmd.env("DOCKER_CERT_PATH", "").arg("init");
+    cmd.env("DOCKER_CERT_PATH", "")
+        .env_remove("DOCKER_CONFIG")
+        .arg("init");
     assert_success(&cmd.output().unwrap(), "init without DOCKER_CERT_PATH");
     assert!(sb.home().join(".docker/cert.pem").is_file());
     assert!(!sb.cert_path().exists());
@@ -509,5 +516,40 @@ fn a_forced_run_failing_half_way_restores_the_old_files() {
         sb.snapshot(),
         before,
         "old set intact, no backups or temporary files left"
+    );
+}
+
+/// Without DOCKER_CERT_PATH the docker CLI reads its files from DOCKER_CONFIG (docker/cli
+/// `cli/flags/options.go`: `dockerCertPath = config.Dir()`), so that is where init writes them,
+/// where `env` points, and where `audit` looks.
+#[test]
+fn the_client_files_go_where_the_docker_cli_reads_them() {
+    let sb = Sandbox::new();
+    let config = sb.root.join("docker-config");
+    let out = sb
+        .dockcert()
+        .env_remove("DOCKER_CERT_PATH")
+        .args(["init"])
+        .output()
+        .unwrap();
+    assert_success(&out, "dockcert init without DOCKER_CERT_PATH");
+    for name in ["ca.pem", "cert.pem", "key.pem"] {
+        assert!(config.join(name).is_file(), "{name} not in DOCKER_CONFIG");
+        assert!(
+            !sb.home().join(".docker").join(name).exists(),
+            "{name} in ~/.docker"
+        );
+    }
+    let out = sb
+        .dockcert()
+        .env_remove("DOCKER_CERT_PATH")
+        .args(["env", "--shell", "bash", "--host", "tcp://127.0.0.1:2376"])
+        .output()
+        .unwrap();
+    assert_success(&out, "dockcert env");
+    assert!(
+        stdout(&out).contains(config.to_str().unwrap()),
+        "{}",
+        stdout(&out)
     );
 }
