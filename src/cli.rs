@@ -20,7 +20,8 @@ use crate::pki::names::{self, SanSpec};
         dockcert doctor                                 which daemon and files docker and the Python SDK use, and why it fails\n  \
         dockcert issue client --name alice              one more client from the same CA\n  \
         dockcert context create prod --host tcp://203.0.113.7:2376 --use\n\n\
-        Exit codes: 0 success; 1 a check found a problem (verify, audit, doctor); 2 error."
+        Exit codes: 0 success; 1 a check found a problem (verify, audit, doctor) or a host failed
+        (provision, a push of renew or rotate-ca); 2 error."
 )]
 pub struct Cli {
     /// What to do.
