@@ -19,8 +19,9 @@ use crate::pki::names::{self, SanSpec};
         dockcert audit                                  every problem in the TLS files found here\n  \
         dockcert doctor                                 which daemon and files docker and the Python SDK use, and why it fails\n  \
         dockcert issue client --name alice              one more client from the same CA\n  \
-        dockcert context create prod --host tcp://203.0.113.7:2376 --use\n\n\
-        Exit codes: 0 success; 1 a check found a problem (verify, audit, doctor) or a host failed
+        dockcert context create prod --host tcp://203.0.113.7:2376 --use\n  \
+        dockcert provision root@203.0.113.7             secure a remote host over ssh, with rollback\n\n\
+        Exit codes: 0 success; 1 a check found a problem (verify, audit, doctor) or a host failed \
         (provision, a push of renew or rotate-ca); 2 error."
 )]
 pub struct Cli {
