@@ -73,7 +73,7 @@ pub fn run(args: &DaemonConfigArgs, env: &Env, now: OffsetDateTime) -> Result<Da
     if args.apply {
         // Journaled in the home when there is one (the daemon's files usually live there).
         let _lock = if home.root().is_dir() {
-            Some(home.lock()?)
+            Some(super::lock_home(&home)?)
         } else {
             None
         };

@@ -256,7 +256,7 @@ fn issue(
     {
         bail!("--days {days}: give a number of days from 1 to {MAX_DAYS}");
     }
-    let _lock = home.lock()?;
+    let _lock = super::lock_home(home)?;
     let ca = home.read_ca(&common.home.passphrase())?;
     // An explicit --days that outlives the CA is refused (by Ca::sign); the default is shortened.
     let ca_days_left = (ca.not_after - now).whole_days();

@@ -267,7 +267,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
     let signer = if args.dry_run {
         None
     } else {
-        let _lock = home.lock()?;
+        let _lock = super::lock_home(&home)?;
         let ca = home.read_ca(&args.home.passphrase())?;
         let days = DEFAULT_DAYS.min((ca.not_after - now).whole_days());
         if days < 1 {
@@ -945,7 +945,7 @@ fn record(
     by_index: &mut [Option<HostOutcome>],
     now: OffsetDateTime,
 ) -> Result<()> {
-    let _lock = home.lock()?;
+    let _lock = super::lock_home(home)?;
     let mut inventory = home.read_inventory()?;
     let hosts_path = hosts_path(home);
     let mut hosts = ProvisionedHosts::read(&hosts_path)?;
@@ -1194,7 +1194,7 @@ fn push_all(
         }
     }
     if updated != known {
-        let _lock = home.lock()?;
+        let _lock = super::lock_home(home)?;
         let mut plan = home.plan();
         plan.add_state(hosts_path(home), updated.to_json(), 0o600);
         store::apply(&plan, true, now)?;
