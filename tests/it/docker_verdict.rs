@@ -489,12 +489,23 @@ fn certificates_without_key_identifiers() {
     let strict = find(&report, "other-clients-strict");
     let message = strict["message"].as_str().unwrap();
     assert!(
-        message.contains("Python 3.13")
-            && message.contains("the daemon's certificate has no authority key identifier")
-            && message.contains(
-                "the CA CN=Docker CA has basicConstraints CA:TRUE but no subject key identifier"
-            ),
+        message.contains("Python 3.13") && message.contains("aki-missing, ski-missing"),
         "{message}"
+    );
+    let details: Vec<&str> = strict["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(
+        details.iter().any(|d| d
+            .starts_with("the daemon's certificate has no authorityKeyIdentifier keyIdentifier")
+            && d.ends_with("(aki-missing)"))
+            && details.iter().any(|d| d
+                .starts_with("ca.pem is a CA certificate without subjectKeyIdentifier")
+                && d.ends_with("(ski-missing)")),
+        "{details:#?}"
     );
 }
 
