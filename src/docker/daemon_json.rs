@@ -53,18 +53,17 @@ pub fn has_host_flag(line: &str) -> bool {
     !crate::x509::audit::command_line_hosts(&args).is_empty()
 }
 
-/// The drop-in that clears ExecStart and restarts dockerd without -H, keeping its other flags
-/// (--containerd among them).
-pub fn drop_in(exec_start: &str) -> String {
+/// A command line without its `-H`/`--host` options.
+pub fn without_hosts(line: &str) -> String {
     let mut kept = Vec::new();
-    let mut skip_value = false;
-    for word in words(exec_start) {
-        if skip_value {
-            skip_value = false;
+    let mut skip = false;
+    for word in line.split_whitespace() {
+        if skip {
+            skip = false;
             continue;
         }
         if word == "-H" || word == "--host" {
-            skip_value = true;
+            skip = true;
             continue;
         }
         if word.starts_with("-H") || word.starts_with("--host=") {
@@ -72,11 +71,17 @@ pub fn drop_in(exec_start: &str) -> String {
         }
         kept.push(word);
     }
+    kept.join(" ")
+}
+
+/// The drop-in that clears ExecStart and restarts dockerd without -H, keeping its other flags
+/// (--containerd among them).
+pub fn drop_in(exec_start: &str) -> String {
     format!(
         "# Written by dockcert: the listening addresses are in daemon.json (\"hosts\"), and dockerd\n\
          # refuses to start when they are given both there and with -H on its command line.\n\
          [Service]\nExecStart=\nExecStart={}\n",
-        kept.join(" ")
+        without_hosts(exec_start)
     )
 }
 

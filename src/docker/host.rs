@@ -527,7 +527,7 @@ pub fn strip_hosts_from_default(text: &str) -> Option<String> {
         if let Some(value) = trimmed.strip_prefix("DOCKER_OPTS=") {
             let opts = unquote(value);
             if daemon_json::has_host_flag(&opts) {
-                let kept = without_hosts(&opts);
+                let kept = daemon_json::without_hosts(&opts);
                 let indent = &body[..body.len() - trimmed.len()];
                 out.push_str(&format!("{indent}DOCKER_OPTS=\"{kept}\""));
                 if line.ends_with('\n') {
@@ -540,27 +540,6 @@ pub fn strip_hosts_from_default(text: &str) -> Option<String> {
         out.push_str(line);
     }
     changed.then_some(out)
-}
-
-/// A command line without its `-H`/`--host` options.
-pub fn without_hosts(line: &str) -> String {
-    let mut kept = Vec::new();
-    let mut skip = false;
-    for word in line.split_whitespace() {
-        if skip {
-            skip = false;
-            continue;
-        }
-        if word == "-H" || word == "--host" {
-            skip = true;
-            continue;
-        }
-        if word.starts_with("-H") || word.starts_with("--host=") {
-            continue;
-        }
-        kept.push(word);
-    }
-    kept.join(" ")
 }
 
 /// A line diff (longest common subsequence), `-`/`+`/two spaces in front.
