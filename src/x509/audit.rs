@@ -117,6 +117,7 @@ pub const STRICT_PROFILE: &[&str] = &[
     "empty-name",
     "basic-constraints-not-critical",
     "path-length-not-ca",
+    "extensions-need-v3",
     "extension-criticality",
     "leaf-is-ca",
 ];
@@ -138,6 +139,7 @@ pub const OPENSSL_STRICT: &[&str] = &[
     "empty-name",
     "basic-constraints-not-critical",
     "path-length-not-ca",
+    "extensions-need-v3",
     "key-id-critical",
     "leaf-keycertsign",
 ];
@@ -267,6 +269,7 @@ pub const CODES: &[(&str, Severity)] = &[
     ("leaf-keycertsign", Severity::Error),
     ("extension-criticality", Severity::Warning),
     ("path-length-not-ca", Severity::Warning),
+    ("extensions-need-v3", Severity::Warning),
     ("chain-invalid", Severity::Error),
     ("key-readable", Severity::Error),
     ("daemon-tcp-no-tlsverify", Severity::Error),
@@ -799,10 +802,26 @@ fn known_extension(oid: &Oid<'_>) -> bool {
 /// webpki do not: key identifiers, names, and the agreement of basicConstraints and keyUsage.
 fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
     let cert = &node.cert;
-    if cert.version() != X509Version::V3 {
-        return; // v1/v2 have no extensions: v1-ca and v1-cert say what matters.
-    }
     let fix = "issue it again from a CA that follows RFC 5280 (dockcert init does)";
+    if cert.version() != X509Version::V3 {
+        // Go does not read a v1 or v2 certificate's extensions (it accepts them, unread); RFC
+        // 5280 4.1.2.9 and OpenSSL's X509_STRICT allow extensions in v3 only.
+        if !cert.extensions().is_empty() {
+            out.push(
+                Finding::warning(
+                    "extensions-need-v3",
+                    &node.label,
+                    format!(
+                        "is an X.509 v{} certificate with extensions, which only v3 may carry \
+                         (RFC 5280 4.1.2.9): Docker ignores them",
+                        cert.version().0 + 1
+                    ),
+                )
+                .with_fix(fix),
+            );
+        }
+        return; // Otherwise v1-ca and v1-cert say what matters.
+    }
     let is_ca = cert.is_ca();
     let aki = cert
         .get_extension_unique(&oid_registry::OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER)
