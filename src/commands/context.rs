@@ -95,7 +95,7 @@ pub fn create(args: &ContextCreateArgs, env: &Env, now: OffsetDateTime) -> Resul
     // (Only when there is a dockcert home: certificates made elsewhere leave no trace of dockcert.)
     let home = Home::resolve(args.home.home.as_deref(), env.dockcert_home.as_deref())?;
     let _lock = if home.root().is_dir() {
-        Some(home.lock()?)
+        Some(super::lock_home(&home)?)
     } else {
         None
     };

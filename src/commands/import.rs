@@ -64,7 +64,7 @@ pub fn run(args: &ImportArgs, env: &Env, now: OffsetDateTime) -> Result<ImportRe
         plain_pem
     };
 
-    let _lock = home.lock()?;
+    let _lock = super::lock_home(&home)?;
     if home
         .read_rotation()?
         .is_some_and(|r| r.phase != crate::store::home::Phase::Finished)

@@ -134,7 +134,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     // An interrupted run is recovered before the files are checked (only when there is a journal:
     // a refused init leaves no trace).
     let early_lock = if home.journal_dir().is_dir() {
-        Some(home.lock()?)
+        Some(super::lock_home(&home)?)
     } else {
         None
     };
@@ -150,7 +150,7 @@ pub fn run(args: &InitArgs, env: &Env, now: OffsetDateTime) -> Result<InitReport
     };
     let _lock = match early_lock {
         Some(lock) => lock,
-        None => home.lock()?,
+        None => super::lock_home(&home)?,
     };
     let mut inventory = home.read_inventory()?;
 

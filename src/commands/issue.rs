@@ -134,30 +134,45 @@ fn server_job(
     })
 }
 
-/// `NAME [SAN...]` per line; SANs may also be comma-separated; `#` starts a comment.
-pub fn parse_host_list(text: &str, origin: &Path) -> Result<Vec<(String, Vec<San>)>> {
-    let mut hosts: Vec<(String, Vec<San>)> = Vec::new();
-    for (number, line) in text.lines().enumerate() {
+/// The lines of a host list, `FIRST [SAN...]` each (SANs may also be comma-separated; `#` starts
+/// a comment; blank lines are skipped): the line number (from 1), `first` applied to the first
+/// word, and the SANs. Errors name `origin` and the line. Shared by `issue server --from` and
+/// `provision --from`.
+pub fn host_list_lines<T>(
+    text: &str,
+    origin: &Path,
+    first: impl Fn(&str) -> Result<T>,
+) -> Result<Vec<(usize, T, Vec<San>)>> {
+    let mut lines = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let number = index + 1;
         let line = line.split('#').next().unwrap_or_default().trim();
-        if line.is_empty() {
-            continue;
-        }
         let mut words = line
             .split(|c: char| c.is_whitespace() || c == ',')
             .filter(|w| !w.is_empty());
-        let Some(host) = words.next() else { continue };
+        let Some(word) = words.next() else { continue };
+        let at = |err: String| anyhow!("{} line {number}: {err}", origin.display());
+        let head = first(word).map_err(|e| at(format!("{e:#}")))?;
         let sans = words
             .map(|word| names::parse_san(word).map(|arg| arg.san))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|err| anyhow!("{} line {}: {err}", origin.display(), number + 1))?;
-        if hosts.iter().any(|(known, _)| known == host) {
+            .map_err(at)?;
+        lines.push((number, head, sans));
+    }
+    Ok(lines)
+}
+
+/// `NAME [SAN...]` per line; SANs may also be comma-separated; `#` starts a comment.
+pub fn parse_host_list(text: &str, origin: &Path) -> Result<Vec<(String, Vec<San>)>> {
+    let mut hosts: Vec<(String, Vec<San>)> = Vec::new();
+    for (number, host, sans) in host_list_lines(text, origin, |word| Ok(word.to_string()))? {
+        if hosts.iter().any(|(known, _)| *known == host) {
             bail!(
-                "{} line {}: '{host}' is listed twice",
-                origin.display(),
-                number + 1
+                "{} line {number}: '{host}' is listed twice",
+                origin.display()
             );
         }
-        hosts.push((host.to_string(), sans));
+        hosts.push((host, sans));
     }
     if hosts.is_empty() {
         bail!(
@@ -256,7 +271,7 @@ fn issue(
     {
         bail!("--days {days}: give a number of days from 1 to {MAX_DAYS}");
     }
-    let _lock = home.lock()?;
+    let _lock = super::lock_home(home)?;
     let ca = home.read_ca(&common.home.passphrase())?;
     // An explicit --days that outlives the CA is refused (by Ca::sign); the default is shortened.
     let ca_days_left = (ca.not_after - now).whole_days();

@@ -15,7 +15,7 @@ pub fn run(args: &ListArgs, env: &Env, now: OffsetDateTime) -> Result<ListReport
     // first, so that the list always agrees with the disk. A home we cannot write to (another
     // user's, a read-only mount) is still listed when there is nothing to recover.
     let _lock = if home.root().is_dir() {
-        match home.lock() {
+        match super::lock_home(&home) {
             Ok(lock) => Some(lock),
             Err(_) if !home.journal_dir().exists() => None,
             Err(err) => return Err(err),

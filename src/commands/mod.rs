@@ -14,3 +14,13 @@ pub mod provision;
 pub mod renew;
 pub mod rotate;
 pub mod verify;
+
+use crate::store::home::Home;
+
+/// Takes `home`'s lock ([`Home::lock`]) and says on stderr which interrupted runs it finished or
+/// undid first: the one place that reports a recovery.
+pub fn lock_home(home: &Home) -> anyhow::Result<crate::store::Lock> {
+    let (lock, recovered) = home.lock()?;
+    crate::report::print_recovered(&recovered);
+    Ok(lock)
+}

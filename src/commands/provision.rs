@@ -174,21 +174,8 @@ pub fn targets(args: &ProvisionArgs) -> Result<Vec<Target>> {
     if let Some(file) = &args.from {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("failed to read {}", file.display()))?;
-        for (number, line) in text.lines().enumerate() {
-            let line = line.split('#').next().unwrap_or_default().trim();
-            if line.is_empty() {
-                continue;
-            }
-            let mut words = line
-                .split(|c: char| c.is_whitespace() || c == ',')
-                .filter(|w| !w.is_empty());
-            let Some(first) = words.next() else { continue };
-            let at = |err: String| anyhow!("{} line {}: {err}", file.display(), number + 1);
-            let destination = Destination::parse(first).map_err(|e| at(format!("{e:#}")))?;
-            let sans = words
-                .map(|w| names::parse_san(w).map(|a| a.san))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(at)?;
+        let lines = super::issue::host_list_lines(&text, file, Destination::parse)?;
+        for (_, destination, sans) in lines {
             out.push(Target { destination, sans });
         }
     }
@@ -267,7 +254,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
     let signer = if args.dry_run {
         None
     } else {
-        let _lock = home.lock()?;
+        let _lock = super::lock_home(&home)?;
         let ca = home.read_ca(&args.home.passphrase())?;
         let days = DEFAULT_DAYS.min((ca.not_after - now).whole_days());
         if days < 1 {
@@ -283,7 +270,7 @@ pub fn run(args: &ProvisionArgs, env: &Env, now: OffsetDateTime) -> Result<Provi
     } else {
         home.trust_pem()?
     };
-    let stamp = stamp(now);
+    let stamp = store::stamp(now);
 
     // Each host on its own, at most --parallel at once: look before touching, then (unless
     // --dry-run) sign its certificate here, change it, restart, check, and roll back on failure.
@@ -434,19 +421,6 @@ fn failed_before(name: &str, err: &anyhow::Error, seconds: f64) -> HostOutcome {
     }
 }
 
-/// `YYYYmmddTHHMMSSZ`, for backup names.
-pub fn stamp(now: OffsetDateTime) -> String {
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    )
-}
-
 /// The client files, loaded and pre-flighted as `verify` does.
 pub fn client_material(dir: &Path, now: OffsetDateTime) -> Result<Material> {
     let files = Layout::Client.files_in(dir);
@@ -568,7 +542,7 @@ fn look_around(conn: &Connection, sudo: Option<bool>) -> Result<(Discovery, bool
     if !text.contains("@@dockcert:end") {
         bail!(
             "the look around the host as {user} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
+            stderr_of(&out)
         );
     }
     let found = host::parse_discovery(&text)?;
@@ -734,7 +708,7 @@ pub fn push_files(
         match conn.run(&ssh::as_root(host::VALIDATE_SCRIPT, sudo), text.as_bytes()) {
             Ok(out) if out.status.success() => {}
             Ok(out) => {
-                let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
+                let said = stderr_of(&out);
                 return fail(
                     outcome,
                     &installed,
@@ -756,7 +730,7 @@ pub fn push_files(
         Ok(out) => {
             installed = host::parse_installed(&String::from_utf8_lossy(&out.stdout));
             if !out.status.success() {
-                let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
+                let said = stderr_of(&out);
                 return fail(
                     outcome,
                     &installed,
@@ -772,7 +746,7 @@ pub fn push_files(
     match conn.run(&restart, b"") {
         Ok(out) if out.status.success() => {}
         Ok(out) => {
-            let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            let said = stderr_of(&out);
             return fail(
                 outcome,
                 &installed,
@@ -896,10 +870,7 @@ fn rollback(
             b"",
         )?;
         if !out.status.success() {
-            bail!(
-                "restoring the files failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
+            bail!("restoring the files failed: {}", stderr_of(&out));
         }
     }
     if !restarted {
@@ -909,7 +880,7 @@ fn rollback(
     if !out.status.success() {
         bail!(
             "dockerd did not restart with the previous configuration: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
+            stderr_of(&out)
         );
     }
     // The init script returns before dockerd is up: it must still run a moment later.
@@ -945,7 +916,7 @@ fn record(
     by_index: &mut [Option<HostOutcome>],
     now: OffsetDateTime,
 ) -> Result<()> {
-    let _lock = home.lock()?;
+    let _lock = super::lock_home(home)?;
     let mut inventory = home.read_inventory()?;
     let hosts_path = hosts_path(home);
     let mut hosts = ProvisionedHosts::read(&hosts_path)?;
@@ -1165,7 +1136,7 @@ fn push_all(
                 .collect());
         }
     };
-    let stamp = stamp(now);
+    let stamp = store::stamp(now);
     let outcomes = parallel_map(&work, 8, |_, push| {
         let started = Instant::now();
         let apply = Apply {
@@ -1194,7 +1165,7 @@ fn push_all(
         }
     }
     if updated != known {
-        let _lock = home.lock()?;
+        let _lock = super::lock_home(home)?;
         let mut plan = home.plan();
         plan.add_state(hosts_path(home), updated.to_json(), 0o600);
         store::apply(&plan, true, now)?;
@@ -1250,6 +1221,11 @@ fn push_one(push: &Push, apply: &Apply) -> HostOutcome {
     outcome
 }
 
+/// What a remote command said on stderr, trimmed.
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).trim().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1273,6 +1249,6 @@ mod tests {
     #[test]
     fn stamps_sort_and_name_utc() {
         let now = time::macros::datetime!(2026-03-04 05:06:07 UTC);
-        assert_eq!(stamp(now), "20260304T050607Z");
+        assert_eq!(store::stamp(now), "20260304T050607Z");
     }
 }

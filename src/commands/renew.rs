@@ -23,7 +23,7 @@ pub fn run(args: &RenewArgs, env: &Env, now: OffsetDateTime) -> Result<RenewRepo
         bail!("--within {}: give a number of days, 0 or more", args.within);
     }
     let home = Home::resolve(args.home.home.as_deref(), env.dockcert_home.as_deref())?;
-    let _lock = home.lock()?;
+    let _lock = super::lock_home(&home)?;
     let mut inventory = home.read_inventory()?;
     let horizon = now + Duration::days(args.within);
     let due: Vec<Record> = inventory

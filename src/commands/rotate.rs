@@ -25,7 +25,7 @@ use crate::x509::certinfo::CertSummary;
 /// Runs `rotate-ca`.
 pub fn run(args: &RotateArgs, env: &Env, now: OffsetDateTime) -> Result<RotateReport> {
     let home = Home::resolve(args.home.home.as_deref(), env.dockcert_home.as_deref())?;
-    let _lock = home.lock()?;
+    let _lock = super::lock_home(&home)?;
     let rotation = home.read_rotation()?;
     let mut inventory = home.read_inventory()?;
     let phase = rotation.as_ref().map(|r| r.phase);

@@ -9,7 +9,7 @@ use anyhow::{Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::commands::daemon_config;
+use crate::docker::daemon_json;
 use crate::docker::discover;
 use crate::docker::{Layout, TlsFiles};
 use crate::net::ssh::quote;
@@ -433,7 +433,7 @@ pub fn plan_changes(found: &Discovery, tls_dir: &Path, port: u16) -> Result<Chan
     hosts.push(format!("tcp://0.0.0.0:{port}"));
 
     let files = tls_files(tls_dir);
-    let (merged, _) = daemon_config::merge(existing.clone(), &files, &hosts);
+    let (merged, _) = daemon_json::merge(existing.clone(), &files, &hosts);
     let daemon_json = serde_json::to_string_pretty(&merged)? + "\n";
     let old_text = existing
         .as_ref()
@@ -449,7 +449,7 @@ pub fn plan_changes(found: &Discovery, tls_dir: &Path, port: u16) -> Result<Chan
         contents: zeroize::Zeroizing::new(daemon_json.clone().into_bytes()),
     }];
     if let Some((line, _)) = &unit
-        && daemon_config::has_host_flag(line)
+        && daemon_json::has_host_flag(line)
     {
         out_files.push(RemoteFile {
             path: PathBuf::from(DROP_IN),
@@ -459,7 +459,7 @@ pub fn plan_changes(found: &Discovery, tls_dir: &Path, port: u16) -> Result<Chan
                 .unit_files
                 .iter()
                 .any(|(p, _)| p == Path::new(DROP_IN)),
-            contents: zeroize::Zeroizing::new(daemon_config::drop_in(line).into_bytes()),
+            contents: zeroize::Zeroizing::new(daemon_json::drop_in(line).into_bytes()),
         });
     }
     if let Some(text) = &found.default_docker
@@ -526,8 +526,8 @@ pub fn strip_hosts_from_default(text: &str) -> Option<String> {
         let trimmed = body.trim_start();
         if let Some(value) = trimmed.strip_prefix("DOCKER_OPTS=") {
             let opts = unquote(value);
-            if daemon_config::has_host_flag(&opts) {
-                let kept = without_hosts(&opts);
+            if daemon_json::has_host_flag(&opts) {
+                let kept = daemon_json::without_hosts(&opts);
                 let indent = &body[..body.len() - trimmed.len()];
                 out.push_str(&format!("{indent}DOCKER_OPTS=\"{kept}\""));
                 if line.ends_with('\n') {
@@ -540,27 +540,6 @@ pub fn strip_hosts_from_default(text: &str) -> Option<String> {
         out.push_str(line);
     }
     changed.then_some(out)
-}
-
-/// A command line without its `-H`/`--host` options.
-pub fn without_hosts(line: &str) -> String {
-    let mut kept = Vec::new();
-    let mut skip = false;
-    for word in line.split_whitespace() {
-        if skip {
-            skip = false;
-            continue;
-        }
-        if word == "-H" || word == "--host" {
-            skip = true;
-            continue;
-        }
-        if word.starts_with("-H") || word.starts_with("--host=") {
-            continue;
-        }
-        kept.push(word);
-    }
-    kept.join(" ")
 }
 
 /// A line diff (longest common subsequence), `-`/`+`/two spaces in front.

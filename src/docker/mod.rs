@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod daemon_json;
 pub mod discover;
 pub mod endpoint;
 pub mod host;

@@ -7,7 +7,9 @@
 //!   keyUsage, when present, to allow digitalSignature, keyEncipherment or keyAgreement.
 //! - OpenSSL with `X509_V_FLAG_X509_STRICT`, which Python 3.13's `ssl.create_default_context()`
 //!   sets: the RFC 5280 profile checks of `check_chain_extensions` in `crypto/x509/x509_vfy.c`
-//!   (OpenSSL 3.0), which apply to chains of two or more certificates only.
+//!   (OpenSSL 3.0), which apply to chains of two or more certificates only. They are not restated
+//!   here: the audit lints that describe them (`x509::audit::OPENSSL_STRICT`) run on the chain, so
+//!   that `verify` and `audit --strict` can never disagree.
 //! - rustls-webpki, as rustls-based clients use it.
 //!
 //! Pure: DER in, findings (warnings) out.
@@ -40,23 +42,6 @@ impl<'a> Facts<'a> {
 
     fn subject(&self) -> String {
         self.cert.subject().to_string()
-    }
-
-    fn is_ca(&self) -> bool {
-        self.basic_constraints().is_some_and(|(ca, _, _)| ca)
-    }
-
-    /// (cA, pathLen present, critical)
-    fn basic_constraints(&self) -> Option<(bool, bool, bool)> {
-        self.cert
-            .extensions()
-            .iter()
-            .find_map(|ext| match ext.parsed_extension() {
-                ParsedExtension::BasicConstraints(bc) => {
-                    Some((bc.ca, bc.path_len_constraint.is_some(), ext.critical))
-                }
-                _ => None,
-            })
     }
 
     fn key_usage(&self) -> Option<x509_parser::extensions::KeyUsage> {
@@ -243,69 +228,29 @@ pub fn judge_server_chain(
         );
     }
 
-    // OpenSSL X509_STRICT: only for chains of two or more certificates (RFC 6818 §2 exempts a
-    // self-signed end entity).
+    // OpenSSL X509_STRICT: only for chains of two or more certificates (RFC 6818 2 exempts a
+    // self-signed end entity). What it refuses is what `audit --strict` reports for the chain: one
+    // source, `x509::audit::openssl_strict_findings`.
     if chain.len() > 1 && mismatch.is_none() {
-        let mut strict = Vec::new();
-        let last = chain.len() - 1;
-        for (i, cert) in chain.iter().enumerate() {
-            let who = if i == 0 {
-                "the daemon's certificate".to_string()
-            } else {
-                format!("the CA {}", cert.subject())
-            };
-            let ca = cert.is_ca();
-            if let Some((_, pathlen, _)) = cert.basic_constraints()
-                && pathlen
-                && !ca
-            {
-                strict.push(format!("{who} has a path length but is not a CA"));
-            }
-            if let Some((true, _, false)) = cert.basic_constraints() {
-                strict.push(format!(
-                    "{who} has basicConstraints CA:TRUE not marked critical"
-                ));
-            }
-            match (ca, cert.key_usage()) {
-                (true, None) => strict.push(format!(
-                    "{who} has basicConstraints CA:TRUE but no keyUsage"
-                )),
-                (false, Some(ku)) if ku.key_cert_sign() => strict.push(format!(
-                    "{who} may sign certificates (keyCertSign) but is not a CA"
-                )),
-                _ => {}
-            }
-            if cert.cert.issuer().iter_attributes().next().is_none() {
-                strict.push(format!("{who} has an empty issuer name"));
-            }
-            if let Some((_, true)) = cert.aki() {
-                strict.push(format!("{who} has a critical authority key identifier"));
-            }
-            if let Some((_, true)) = cert.ski() {
-                strict.push(format!("{who} has a critical subject key identifier"));
-            }
-            if cert.cert.version().0 >= 2 {
-                if i < last && cert.aki().is_none() {
-                    strict.push(format!("{who} has no authority key identifier"));
-                }
-                if ca && cert.ski().is_none() {
-                    strict.push(format!(
-                        "{who} has basicConstraints CA:TRUE but no subject key identifier"
-                    ));
-                }
-            } else if !cert.cert.extensions().is_empty() {
-                strict.push(format!("{who} is a v1 or v2 certificate with extensions"));
-            }
-        }
+        let strict = crate::x509::audit::openssl_strict_findings(leaf, intermediates, roots, now);
         if !strict.is_empty() {
+            let mut codes: Vec<&str> = strict.iter().map(|f| f.code).collect();
+            codes.dedup();
             out.push(
                 Finding::warning(
                     "other-clients-strict",
                     subject,
                     format!(
-                        "Docker accepts this daemon, but {STRICT_CLIENTS} will refuse it: {}",
-                        strict.join("; ")
+                        "Docker accepts this daemon, but {STRICT_CLIENTS} will refuse it, for what \
+                         `dockcert audit --strict` reports as {}:",
+                        codes.join(", ")
                     ),
+                )
+                .with_details(
+                    strict
+                        .iter()
+                        .map(|f| format!("{} {} ({})", f.subject, f.message, f.code))
+                        .collect(),
                 )
                 .with_fix(
                     "re-issue the certificates to the RFC 5280 profile (`dockcert audit --strict` lists \

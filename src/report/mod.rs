@@ -48,6 +48,13 @@ pub fn print_notice(line: &str) {
     eprintln!("dockcert: {line}");
 }
 
+/// The interrupted runs that taking a home's lock finished or undid: one notice line each.
+pub fn print_recovered(recovered: &crate::store::home::Recovered) {
+    for line in recovered.lines() {
+        print_notice(&line);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,19 @@ use zeroize::Zeroizing;
 use crate::pki::Ca;
 use crate::store::inventory::Inventory;
 
+/// The interrupted runs that taking a home's lock finished or undid, oldest first: the store
+/// only returns them; whoever prints says so (one line each).
+#[must_use = "an interrupted run that was recovered must be reported"]
+#[derive(Debug, Default)]
+pub struct Recovered(pub Vec<crate::store::Recovery>);
+
+impl Recovered {
+    /// One line for each recovered run, as printed on stderr.
+    pub fn lines(&self) -> Vec<String> {
+        self.0.iter().map(ToString::to_string).collect()
+    }
+}
+
 /// dockcert's home directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Home {
@@ -83,13 +96,12 @@ impl Home {
 
     /// Waits for, then holds, this home's lock: concurrent runs never interleave their reads and
     /// writes of the CA store and the inventory. An interrupted run's journal found there is
-    /// finished or undone first, and one line on stderr says so.
-    pub fn lock(&self) -> Result<crate::store::Lock> {
+    /// finished or undone first, and returned, for the caller to say so (one line on stderr:
+    /// `commands::lock_home`).
+    pub fn lock(&self) -> Result<(crate::store::Lock, Recovered)> {
         let lock = crate::store::lock(&self.lock_path())?;
-        for recovery in crate::store::recover_all(&self.journal_dir())? {
-            crate::report::print_notice(&recovery.to_string());
-        }
-        Ok(lock)
+        let recovered = Recovered(crate::store::recover_all(&self.journal_dir())?);
+        Ok((lock, recovered))
     }
 
     /// The state of a CA rotation.

@@ -253,13 +253,9 @@ fn random_token() -> Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// `path.bak-<UTC timestamp>[-n]`, free now and not taken by another file of this run.
-fn backup_name(
-    path: &Path,
-    now: OffsetDateTime,
-    taken: &mut std::collections::HashSet<PathBuf>,
-) -> Result<PathBuf> {
-    let stamp = format!(
+/// `YYYYmmddTHHMMSSZ`: the UTC moment in backup names, here and on provisioned hosts.
+pub fn stamp(now: OffsetDateTime) -> String {
+    format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
         now.year(),
         u8::from(now.month()),
@@ -267,7 +263,16 @@ fn backup_name(
         now.hour(),
         now.minute(),
         now.second()
-    );
+    )
+}
+
+/// `path.bak-<UTC timestamp>[-n]`, free now and not taken by another file of this run.
+fn backup_name(
+    path: &Path,
+    now: OffsetDateTime,
+    taken: &mut std::collections::HashSet<PathBuf>,
+) -> Result<PathBuf> {
+    let stamp = stamp(now);
     for attempt in 0..1000 {
         let mut name = path.as_os_str().to_owned();
         name.push(format!(".bak-{stamp}"));

@@ -103,9 +103,10 @@ pub struct Options {
 }
 
 /// The RFC 5280 profile (`audit --strict`): codes that are warnings by default, because Docker
-/// (Go) accepts what they describe, and errors under `--strict`, because RFC 5280 path validation
-/// as `openssl verify -x509_strict` and rustls-webpki apply it refuses it. `v1-ca` is such a
-/// warning only for a v1 root (Go accepts it; as an intermediate Go refuses it: an error).
+/// (Go) accepts what they describe, and errors under `--strict`, because RFC 5280 forbids it and
+/// strict verifiers refuse it (which of them OpenSSL's `X509_STRICT` refuses: [`OPENSSL_STRICT`]).
+/// `v1-ca` is such a warning only for a v1 root (Go accepts it; as an intermediate Go refuses it:
+/// an error).
 pub const STRICT_PROFILE: &[&str] = &[
     "bad-serial",
     "v1-cert",
@@ -115,9 +116,69 @@ pub const STRICT_PROFILE: &[&str] = &[
     "ca-no-key-usage",
     "empty-name",
     "basic-constraints-not-critical",
+    "path-length-not-ca",
+    "extensions-need-v3",
     "extension-criticality",
     "leaf-is-ca",
 ];
+
+/// The codes that OpenSSL with `X509_V_FLAG_X509_STRICT` refuses a chain of two certificates or
+/// more for (`check_chain_extensions` and `check_chain` in OpenSSL 3.0's `crypto/x509/x509_vfy.c`):
+/// the [`STRICT_PROFILE`] codes it enforces, and two errors (`key-id-critical`,
+/// `leaf-keycertsign`) that it refuses too. What `verify` warns strict OpenSSL clients about is
+/// exactly these findings on the daemon's chain ([`openssl_strict_findings`]). The rest of
+/// [`STRICT_PROFILE`] is RFC 5280 that `openssl verify -x509_strict` (3.0) accepts, as
+/// `tests/it/docker_verdict.rs` checks: a serial of 0 or a negative one (`bad-serial`), a v1 leaf
+/// (`v1-cert`), a `CA:TRUE` leaf with its CA extensions right (`leaf-is-ca`), a non-critical
+/// nameConstraints (`extension-criticality`).
+pub const OPENSSL_STRICT: &[&str] = &[
+    "v1-ca",
+    "aki-missing",
+    "ski-missing",
+    "ca-no-key-usage",
+    "empty-name",
+    "basic-constraints-not-critical",
+    "path-length-not-ca",
+    "extensions-need-v3",
+    "key-id-critical",
+    "leaf-keycertsign",
+];
+
+/// What OpenSSL in strict mode (`X509_STRICT`) refuses a daemon's chain for: [`audit_chain`] run
+/// on the chain as the daemon presented it (`leaf`, then `intermediates`) up to the client's
+/// trust anchors (`roots`, its ca.pem), keeping its [`OPENSSL_STRICT`] findings, so that `verify`
+/// and `audit --strict` say the same. The caller applies OpenSSL's exemption of a single
+/// certificate (a pinned self-signed one: RFC 6818 2). Labels: "the daemon's certificate", "the
+/// daemon's intermediates" and "ca.pem", with "(certificate N)" where a file holds several.
+pub fn openssl_strict_findings(
+    leaf: &[u8],
+    intermediates: &[&[u8]],
+    roots: &[&[u8]],
+    now: OffsetDateTime,
+) -> Vec<Finding> {
+    let certs_in = |path: &str, ders: &[&[u8]]| CertsIn {
+        path: PathBuf::from(path),
+        mode: None,
+        certs: ders
+            .iter()
+            .map(|der| CertificateDer::from(der.to_vec()))
+            .collect(),
+    };
+    let input = ChainIn {
+        ca: certs_in("ca.pem", roots),
+        cert: certs_in("the daemon's certificate", &[leaf]),
+        intermediates: (!intermediates.is_empty())
+            .then(|| certs_in("the daemon's intermediates", intermediates)),
+        key: None,
+        purpose: Purpose::Server,
+        host: None,
+    };
+    let opts = Options { now, warn_days: 0 };
+    audit_chain(&input, &opts)
+        .into_iter()
+        .filter(|finding| OPENSSL_STRICT.contains(&finding.code))
+        .collect()
+}
 
 /// Which rules a verdict follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -203,9 +264,12 @@ pub const CODES: &[(&str, Severity)] = &[
     ("ski-missing", Severity::Warning),
     ("key-id-critical", Severity::Error),
     ("empty-name", Severity::Warning),
+    ("ca-no-key-usage", Severity::Warning),
     ("basic-constraints-not-critical", Severity::Warning),
     ("leaf-keycertsign", Severity::Error),
     ("extension-criticality", Severity::Warning),
+    ("path-length-not-ca", Severity::Warning),
+    ("extensions-need-v3", Severity::Warning),
     ("chain-invalid", Severity::Error),
     ("key-readable", Severity::Error),
     ("daemon-tcp-no-tlsverify", Severity::Error),
@@ -738,10 +802,26 @@ fn known_extension(oid: &Oid<'_>) -> bool {
 /// webpki do not: key identifiers, names, and the agreement of basicConstraints and keyUsage.
 fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
     let cert = &node.cert;
-    if cert.version() != X509Version::V3 {
-        return; // v1/v2 have no extensions: v1-ca and v1-cert say what matters.
-    }
     let fix = "issue it again from a CA that follows RFC 5280 (dockcert init does)";
+    if cert.version() != X509Version::V3 {
+        // Go does not read a v1 or v2 certificate's extensions (it accepts them, unread); RFC
+        // 5280 4.1.2.9 and OpenSSL's X509_STRICT allow extensions in v3 only.
+        if !cert.extensions().is_empty() {
+            out.push(
+                Finding::warning(
+                    "extensions-need-v3",
+                    &node.label,
+                    format!(
+                        "is an X.509 v{} certificate with extensions, which only v3 may carry \
+                         (RFC 5280 4.1.2.9): Docker ignores them",
+                        cert.version().0 + 1
+                    ),
+                )
+                .with_fix(fix),
+            );
+        }
+        return; // Otherwise v1-ca and v1-cert say what matters.
+    }
     let is_ca = cert.is_ca();
     let aki = cert
         .get_extension_unique(&oid_registry::OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER)
@@ -825,8 +905,6 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
             Some("nameConstraints (RFC 5280 4.2.1.10)")
         } else if ext.oid == oid_registry::OID_X509_EXT_POLICY_CONSTRAINTS {
             Some("policyConstraints (RFC 5280 4.2.1.11)")
-        } else if ext.oid == oid_registry::OID_X509_EXT_SUBJECT_ALT_NAME && subject_empty {
-            Some("subjectAltName of a certificate with an empty subject (RFC 5280 4.2.1.6)")
         } else {
             None
         };
@@ -840,6 +918,25 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
                 .with_fix(fix),
             );
         }
+    }
+    // An empty subject needs its subjectAltName critical (RFC 5280 4.2.1.6; OpenSSL's X509_STRICT:
+    // "Subject empty and Subject Alt Name extension not critical").
+    if subject_empty
+        && cert
+            .get_extension_unique(&oid_registry::OID_X509_EXT_SUBJECT_ALT_NAME)
+            .ok()
+            .flatten()
+            .is_some_and(|ext| !ext.critical)
+    {
+        out.push(
+            Finding::warning(
+                "empty-name",
+                &node.label,
+                "has an empty subject name and a subjectAltName not marked critical, as RFC 5280 \
+                 4.2.1.6 requires",
+            )
+            .with_fix(fix),
+        );
     }
     if cert.issuer().iter().next().is_none() {
         out.push(
@@ -857,6 +954,19 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
                 "empty-name",
                 &node.label,
                 "is a CA with an empty subject name (RFC 5280 4.1.2.6)",
+            )
+            .with_fix(fix),
+        );
+    }
+    if let Ok(Some(bc)) = cert.basic_constraints()
+        && !bc.value.ca
+        && bc.value.path_len_constraint.is_some()
+    {
+        out.push(
+            Finding::warning(
+                "path-length-not-ca",
+                &node.label,
+                "has a basicConstraints path length but is not a CA (RFC 5280 4.2.1.9)",
             )
             .with_fix(fix),
         );

@@ -489,12 +489,23 @@ fn certificates_without_key_identifiers() {
     let strict = find(&report, "other-clients-strict");
     let message = strict["message"].as_str().unwrap();
     assert!(
-        message.contains("Python 3.13")
-            && message.contains("the daemon's certificate has no authority key identifier")
-            && message.contains(
-                "the CA CN=Docker CA has basicConstraints CA:TRUE but no subject key identifier"
-            ),
+        message.contains("Python 3.13") && message.contains("aki-missing, ski-missing"),
         "{message}"
+    );
+    let details: Vec<&str> = strict["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(
+        details.iter().any(|d| d
+            .starts_with("the daemon's certificate has no authorityKeyIdentifier keyIdentifier")
+            && d.ends_with("(aki-missing)"))
+            && details.iter().any(|d| d
+                .starts_with("ca.pem is a CA certificate without subjectKeyIdentifier")
+                && d.ends_with("(ski-missing)")),
+        "{details:#?}"
     );
 }
 
@@ -1199,4 +1210,154 @@ fn a_client_certificate_from_another_ca_of_the_same_name() {
     );
     // The pre-flight saw that ca.pem did not issue it, and left it to the handshake.
     find(&report, "client-ca-split");
+}
+
+/// `verify`'s strict-OpenSSL warning and `audit --strict` are one verdict: on each set below
+/// (made with the openssl command line as people make them, each one Docker accepts), the reasons
+/// `verify` gives are exactly the errors `audit --strict` reports on the daemon's chain that
+/// OpenSSL's X509_STRICT enforces ([`OPENSSL_STRICT`]), and `same_verdict` checks the real
+/// `openssl verify -x509_strict` against the warning. The rest of the strict profile (a CA:TRUE
+/// leaf) `verify` reports as findings of their own.
+#[test]
+fn verify_strict_reasons_are_audit_strict_errors() {
+    use dockcert::x509::audit::OPENSSL_STRICT;
+    if !have_peers("verify_strict_reasons_are_audit_strict_errors") {
+        return;
+    }
+    let without = |ext: &str, gone: &[&str]| -> String {
+        ext.lines()
+            .filter(|l| !gone.iter().any(|g| l.starts_with(g)))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    // OpenSSL 3's `x509 -req` adds the key identifiers unless told `none`.
+    let no_aki_server =
+        without(SERVER_EXT, &["authorityKeyIdentifier"]) + "authorityKeyIdentifier=none\n";
+    let no_ku_ca = without(CA_EXT, &["keyUsage"]);
+    let soft_bc_ca = CA_EXT.replace("critical,CA:TRUE", "CA:TRUE");
+    let ca_server = SERVER_EXT.replace("CA:FALSE", "CA:TRUE");
+    let pathlen_server = SERVER_EXT.replace("critical,CA:FALSE", "CA:FALSE,pathlen:0");
+    // (name, CA extensions, server extensions, client extensions: None = X.509 v1, expected codes)
+    type Set<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, &'a [&'a str]);
+    let sets: [Set<'_>; 7] = [
+        ("clean", CA_EXT, SERVER_EXT, Some(CLIENT_EXT), &[]),
+        (
+            "no AKI in the server certificate",
+            CA_EXT,
+            &no_aki_server,
+            Some(CLIENT_EXT),
+            &["aki-missing"],
+        ),
+        (
+            "a CA without keyUsage",
+            &no_ku_ca,
+            SERVER_EXT,
+            Some(CLIENT_EXT),
+            &["ca-no-key-usage"],
+        ),
+        (
+            "a CA with non-critical basicConstraints",
+            &soft_bc_ca,
+            SERVER_EXT,
+            Some(CLIENT_EXT),
+            &["basic-constraints-not-critical"],
+        ),
+        ("a v1 client", CA_EXT, SERVER_EXT, None, &[]),
+        (
+            // With its CA extensions right (critical, keyUsage, key identifiers), OpenSSL's
+            // X509_STRICT accepts a CA:TRUE leaf: only rustls and RFC 5280 object.
+            "a CA:TRUE server leaf",
+            CA_EXT,
+            &ca_server,
+            Some(CLIENT_EXT),
+            &[],
+        ),
+        (
+            "a path length in the server certificate",
+            CA_EXT,
+            &pathlen_server,
+            Some(CLIENT_EXT),
+            &["path-length-not-ca"],
+        ),
+    ];
+    for (name, ca_ext, server_ext, client_ext, expected) in sets {
+        let sb = Sandbox::new();
+        let o = Ossl::new(&sb.root);
+        o.cert("ca", "ec", "Docker CA", Some(ca_ext), None);
+        o.cert("server", "ec", "localhost", Some(server_ext), Some("ca"));
+        o.cert("client", "ec", "client", client_ext, Some("ca"));
+        let daemon = o.daemon("ca.pem", &["server.pem"], "server-key.pem");
+        let client = o.client("ca.pem", "client.pem", "client-key.pem");
+        let report = same_verdict(&sb, &daemon, &client, true);
+
+        // verify's reasons: "LABEL MESSAGE (CODE)", one detail each.
+        let reasons: Vec<(String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "other-clients-strict")
+            .flat_map(|f| f["details"].as_array().cloned().unwrap_or_default())
+            .map(|d| {
+                let d = d.as_str().unwrap().to_string();
+                let (text, code) = d.rsplit_once(" (").expect("a reason ends with its code");
+                (code.trim_end_matches(')').to_string(), text.to_string())
+            })
+            .collect();
+
+        let audit = sb.run(&[
+            "audit",
+            "--strict",
+            "--json",
+            "--purpose",
+            "server",
+            "--ca",
+            client.join("ca.pem").to_str().unwrap(),
+            "--cert",
+            daemon.join("server-cert.pem").to_str().unwrap(),
+        ]);
+        let audited: serde_json::Value =
+            serde_json::from_slice(&audit.stdout).unwrap_or_else(|_| {
+                panic!("{name}: audit --json: {}{}", stdout(&audit), stderr(&audit))
+            });
+        let errors: Vec<(String, String)> = audited["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .filter(|f| OPENSSL_STRICT.contains(&f["code"].as_str().unwrap()))
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+
+        let mut verify_codes: Vec<&str> = reasons.iter().map(|(c, _)| c.as_str()).collect();
+        let mut audit_codes: Vec<&str> = errors.iter().map(|(c, _)| c.as_str()).collect();
+        verify_codes.sort();
+        audit_codes.sort();
+        assert_eq!(verify_codes, audit_codes, "{name}: {report:#} {audited:#}");
+        assert_eq!(verify_codes, expected, "{name}: {report:#}");
+        for (code, message) in &errors {
+            assert!(
+                reasons
+                    .iter()
+                    .any(|(c, text)| c == code && text.ends_with(message.as_str())),
+                "{name}: audit's {code} \"{message}\" is not among verify's reasons {reasons:#?}"
+            );
+        }
+        if name == "a CA:TRUE server leaf" {
+            // Strict verifiers' other objection: verify names it on its own, as audit does.
+            find(&report, "leaf-is-ca");
+            assert!(
+                audited["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|f| f["code"] == "leaf-is-ca" && f["severity"] == "error"),
+                "{audited:#}"
+            );
+        }
+    }
 }
