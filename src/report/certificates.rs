@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 
 use super::{provision, shell_quote, write_stdout};
 use crate::pki::{Issued, Role};
+use crate::store::home::Phase;
 use crate::x509::certinfo::rfc3339;
 
 /// What `init` did, as printed.
@@ -482,7 +483,12 @@ pub fn print_rotate(report: &RotateReport, json: bool) -> anyhow::Result<()> {
         _ => {
             let phase = match report.phase {
                 None => "no rotation has been started".to_string(),
-                Some(phase) => format!("the last rotation is at phase {phase:?}"),
+                Some(Phase::Begun) => "begun: every ca.pem trusts both CAs".to_string(),
+                Some(Phase::Reissued) => {
+                    "every certificate re-issued from the new CA; ca.pem still trusts both"
+                        .to_string()
+                }
+                Some(Phase::Finished) => "finished: only the new CA is trusted".to_string(),
             };
             let _ = writeln!(out, "CA rotation: {phase}.");
         }

@@ -217,7 +217,14 @@ pub fn cert_details(der: &[u8], now: OffsetDateTime) -> Option<CertDetails> {
                         },
                         GeneralName::RFC822Name(mail) => format!("email:{mail}"),
                         GeneralName::URI(uri) => format!("URI:{uri}"),
-                        other => format!("{other:?}"),
+                        GeneralName::DirectoryName(name) => format!("DirName:{name}"),
+                        GeneralName::RegisteredID(oid) => format!("RID:{oid}"),
+                        GeneralName::OtherName(oid, _) => format!("othername:{oid}"),
+                        GeneralName::X400Address(_) => "an X.400 address".to_string(),
+                        GeneralName::EDIPartyName(_) => "an EDI party name".to_string(),
+                        GeneralName::Invalid(_, bytes) => {
+                            format!("an invalid name ({})", hex(bytes, ""))
+                        }
                     });
                 }
             }

@@ -1068,3 +1068,26 @@ fn completions_and_man_page_come_from_the_command_definitions() {
         &man[..man.len().min(300)]
     );
 }
+
+/// `rotate-ca` without a step says where a rotation stands, in words (not an enum's name).
+#[test]
+fn rotate_ca_without_a_step_says_where_the_rotation_stands() {
+    let sb = Sandbox::new();
+    sb.init_ok(&[]);
+    let out = sb.run(&["rotate-ca"]);
+    assert_success(&out, "rotate-ca without a step");
+    assert!(
+        stdout(&out).contains("CA rotation: no rotation has been started."),
+        "{}",
+        stdout(&out)
+    );
+    assert_success(&sb.run(&["rotate-ca", "--begin"]), "rotate-ca --begin");
+    let out = sb.run(&["rotate-ca"]);
+    assert_success(&out, "rotate-ca without a step, after --begin");
+    let text = stdout(&out);
+    assert!(
+        text.contains("CA rotation: begun: every ca.pem trusts both CAs."),
+        "{text}"
+    );
+    assert!(!text.contains("Begun"), "{text}");
+}
