@@ -705,18 +705,13 @@ pub fn push_files(
         };
     if let Some(text) = validate {
         progress("validating daemon.json");
-        match conn.run(&ssh::as_root(host::VALIDATE_SCRIPT, sudo), text.as_bytes()) {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => {
-                let said = stderr_of(&out);
-                return fail(
-                    outcome,
-                    &installed,
-                    false,
-                    format!("dockerd --validate rejects the new daemon.json: {said}"),
-                );
-            }
-            Err(err) => return fail(outcome, &[], false, format!("{err:#}")),
+        if let Err(err) = run_checked(
+            conn,
+            &ssh::as_root(host::VALIDATE_SCRIPT, sudo),
+            text.as_bytes(),
+            "dockerd --validate rejects the new daemon.json",
+        ) {
+            return fail(outcome, &installed, false, format!("{err:#}"));
         }
     }
     progress("installing files");
@@ -743,18 +738,8 @@ pub fn push_files(
     }
     progress("restarting dockerd");
     let restart_started = Instant::now();
-    match conn.run(&restart, b"") {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => {
-            let said = stderr_of(&out);
-            return fail(
-                outcome,
-                &installed,
-                true,
-                format!("the restart failed: {said}"),
-            );
-        }
-        Err(err) => return fail(outcome, &installed, true, format!("{err:#}")),
+    if let Err(err) = run_checked(conn, &restart, b"", "the restart failed") {
+        return fail(outcome, &installed, true, format!("{err:#}"));
     }
     progress("waiting for the TLS port");
     if let Err(why) = wait_for_tls(conn, sudo, init, endpoint, apply.wait) {
@@ -865,24 +850,22 @@ fn rollback(
     stamp: &str,
 ) -> Result<()> {
     if !installed.is_empty() {
-        let out = conn.run(
+        run_checked(
+            conn,
             &ssh::as_root(&host::restore_script(installed, stamp), sudo),
             b"",
+            "restoring the files failed",
         )?;
-        if !out.status.success() {
-            bail!("restoring the files failed: {}", stderr_of(&out));
-        }
     }
     if !restarted {
         return Ok(());
     }
-    let out = conn.run(restart, b"")?;
-    if !out.status.success() {
-        bail!(
-            "dockerd did not restart with the previous configuration: {}",
-            stderr_of(&out)
-        );
-    }
+    run_checked(
+        conn,
+        restart,
+        b"",
+        "dockerd did not restart with the previous configuration",
+    )?;
     // The init script returns before dockerd is up: it must still run a moment later.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -1219,6 +1202,21 @@ fn push_one(push: &Push, apply: &Apply) -> HostOutcome {
         outcome.result = "pushed".to_string();
     }
     outcome
+}
+
+/// Runs `command` on the host: an exit status other than 0 is an error that says `what` failed,
+/// followed by the host's own words on stderr.
+fn run_checked(
+    conn: &Connection,
+    command: &str,
+    input: &[u8],
+    what: &str,
+) -> Result<std::process::Output> {
+    let out = conn.run(command, input)?;
+    if !out.status.success() {
+        bail!("{what}: {}", stderr_of(&out));
+    }
+    Ok(out)
 }
 
 /// What a remote command said on stderr, trimmed.
