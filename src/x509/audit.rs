@@ -823,14 +823,10 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
         return; // Otherwise v1-ca and v1-cert say what matters.
     }
     let is_ca = cert.is_ca();
-    let aki = cert
-        .get_extension_unique(&oid_registry::OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER)
-        .ok()
-        .flatten();
-    let ski = cert
-        .get_extension_unique(&oid_registry::OID_X509_EXT_SUBJECT_KEY_IDENTIFIER)
-        .ok()
-        .flatten();
+    // A duplicated extension counts as absent here (Go refuses it when it parses).
+    let extension = |oid: &Oid<'static>| cert.get_extension_unique(oid).ok().flatten();
+    let aki = extension(&oid_registry::OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER);
+    let ski = extension(&oid_registry::OID_X509_EXT_SUBJECT_KEY_IDENTIFIER);
     let aki_has_key_id = aki.is_some_and(|ext| {
         matches!(
             ext.parsed_extension(),
@@ -863,13 +859,7 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
     // RFC 5280 4.2.1.3: a CA's certificate MUST carry keyUsage. Go only reads it when it is
     // there; OpenSSL's X509_STRICT refuses its absence ("CA cert does not include key usage
     // extension"), which `verify` also warns about for the daemon's chain.
-    if is_ca
-        && cert
-            .get_extension_unique(&oid_registry::OID_X509_EXT_KEY_USAGE)
-            .ok()
-            .flatten()
-            .is_none()
-    {
+    if is_ca && extension(&oid_registry::OID_X509_EXT_KEY_USAGE).is_none() {
         out.push(
             Finding::warning(
                 "ca-no-key-usage",
@@ -922,11 +912,7 @@ fn lint_profile(node: &Node<'_>, out: &mut Vec<Finding>) {
     // An empty subject needs its subjectAltName critical (RFC 5280 4.2.1.6; OpenSSL's X509_STRICT:
     // "Subject empty and Subject Alt Name extension not critical").
     if subject_empty
-        && cert
-            .get_extension_unique(&oid_registry::OID_X509_EXT_SUBJECT_ALT_NAME)
-            .ok()
-            .flatten()
-            .is_some_and(|ext| !ext.critical)
+        && extension(&oid_registry::OID_X509_EXT_SUBJECT_ALT_NAME).is_some_and(|ext| !ext.critical)
     {
         out.push(
             Finding::warning(
